@@ -1,0 +1,1 @@
+pub mod model { pub mod help_code; pub mod money; }

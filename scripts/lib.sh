@@ -1,0 +1,78 @@
+# Shared helpers for the project's scripts. Source it; do not run it.
+# Every install step is idempotent and pinned: it checks what is there first.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+CARGO_LEPTOS_VERSION="0.3.10"
+WASM_BINDGEN_VERSION="0.2.130"
+TRUNK_VERSION="0.21.14"
+SQLX_CLI_VERSION="0.8.6"
+
+log() { printf '\033[1;34m[tandem]\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs Debian packages that are missing, in one apt-get run.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+# cargo install NAME VERSION BIN [extra args]; skipped when BIN --version already prints VERSION.
+cargo_install_pinned() {
+  local name="$1" version="$2" bin="$3"; shift 3
+  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
+    return 0
+  fi
+  log "cargo install $name $version (slow, once per machine)"
+  cargo install "$name" --version "$version" "$@"
+}
+
+ensure_services() {
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+    if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fi
+    log "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start
+  fi
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    if ! command -v redis-server >/dev/null; then apt_install redis-server; fi
+    log "starting Redis"
+    as_root mkdir -p /var/lib/redis /var/log/redis
+    as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  fi
+  for _ in $(seq 1 30); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "PostgreSQL or Redis did not come up" >&2
+  return 1
+}
+
+ensure_rust_toolchain() {
+  rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+  cargo_install_pinned cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-leptos --locked
+  # Without --locked: the CLI's lockfile pins a crate version this registry lacks (see TOOLCHAIN.md).
+  cargo_install_pinned wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+}
+
+ensure_node_packages() {
+  (cd "$ROOT" && { [ -x node_modules/.bin/sass ] && [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund; })
+}
+
+ensure_browser() {
+  apt_install chromium
+  (cd "$ROOT/end2end" && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund; })
+}
