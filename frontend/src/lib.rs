@@ -1,9 +1,35 @@
 //! The browser entry point: hydrates the server-rendered page with the same `app::App`.
 //!
-//! This crate is compiled only to wasm; everything it renders lives in `app`.
+//! This crate is compiled only to wasm; everything it renders lives in `app`. With the `csr`
+//! feature (used by `trunk serve`, see Trunk.toml) it mounts the app client-side instead.
 
-#[wasm_bindgen::prelude::wasm_bindgen]
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Called by the script cargo-leptos puts in every server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    mark_ready();
+}
+
+/// Entry point of the client-only build that `trunk serve` runs.
+#[cfg(feature = "csr")]
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+    mark_ready();
+}
+
+/// Lets end-to-end tests wait for the client to take over: `window.__tandemHydrated`.
+fn mark_ready() {
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(
+            &window,
+            &wasm_bindgen::JsValue::from_str("__tandemHydrated"),
+            &wasm_bindgen::JsValue::TRUE,
+        );
+    }
 }

@@ -74,7 +74,11 @@ mod tests {
     #[test]
     fn a_typed_code_is_accepted_in_any_case_with_or_without_the_dash() {
         for typed in ["K7M-2QX", "k7m2qx", " k7m 2qx ", "K7M2QX"] {
-            assert_eq!(HelpCode::parse(typed).unwrap().as_str(), "K7M2QX", "typed {typed:?}");
+            assert_eq!(
+                HelpCode::parse(typed).unwrap().as_str(),
+                "K7M2QX",
+                "typed {typed:?}"
+            );
         }
     }
 
@@ -85,8 +89,14 @@ mod tests {
 
     #[test]
     fn look_alike_characters_are_refused_with_the_character_named() {
-        assert_eq!(HelpCode::parse("K0M-2QX"), Err(HelpCodeError::BadCharacter('0')));
-        assert_eq!(HelpCode::parse("KIM-2QX"), Err(HelpCodeError::BadCharacter('I')));
+        assert_eq!(
+            HelpCode::parse("K0M-2QX"),
+            Err(HelpCodeError::BadCharacter('0'))
+        );
+        assert_eq!(
+            HelpCode::parse("KIM-2QX"),
+            Err(HelpCodeError::BadCharacter('I'))
+        );
         assert_eq!(HelpCode::parse("K7M-2Q"), Err(HelpCodeError::WrongLength));
         assert_eq!(HelpCode::parse("K7M-2QXX"), Err(HelpCodeError::WrongLength));
     }
@@ -102,7 +112,8 @@ mod tests {
     #[test]
     fn codes_built_from_any_indexes_parse_back() {
         for seed in 0..=255u8 {
-            let code = HelpCode::from_indexes([seed, seed / 2, seed / 3, 255 - seed, seed ^ 0x55, 7]);
+            let code =
+                HelpCode::from_indexes([seed, seed / 2, seed / 3, 255 - seed, seed ^ 0x55, 7]);
             assert_eq!(HelpCode::parse(&code.to_string()).unwrap(), code);
         }
     }

@@ -1,0 +1,62 @@
+//! The shopper's own cart. No login: the cart is found through the shopper's session and
+//! cart cookie (see `server::shopper`), so a shopper can only ever touch their own cart.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::cart::CartView;
+
+/// The shopper's cart, or `None` before anything was added.
+#[server(prefix = "/api", endpoint = "cart")]
+pub async fn get_cart() -> Result<Option<CartView>, AppError> {
+    use crate::server::{db, shopper, AppState};
+    let state = AppState::current()?;
+    match shopper::current_cart().await? {
+        Some(cart_id) => Ok(Some(db::cart::load(&state.db, cart_id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Adds a product; opens a cart on the first add. `request_id` is drawn once per form
+/// shown, so submitting the same form twice adds once.
+#[server(prefix = "/api", endpoint = "cart/add")]
+pub async fn add_to_cart(
+    product_id: i64,
+    quantity: String,
+    request_id: Uuid,
+) -> Result<CartView, AppError> {
+    use crate::model::cart::parse_quantity;
+    use crate::server::{db, shopper, AppState};
+    let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
+    let state = AppState::current()?;
+    let cart_id = shopper::current_or_new_cart().await?;
+    db::cart::add_item(&state.db, cart_id, product_id, quantity, request_id).await?;
+    db::cart::load(&state.db, cart_id).await
+}
+
+/// Changes how many of a product the cart holds.
+#[server(prefix = "/api", endpoint = "cart/set")]
+pub async fn set_quantity(product_id: i64, quantity: String) -> Result<CartView, AppError> {
+    use crate::model::cart::parse_quantity;
+    use crate::server::{db, shopper, AppState};
+    let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
+    let state = AppState::current()?;
+    let cart_id = shopper::current_cart()
+        .await?
+        .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
+    db::cart::set_quantity(&state.db, cart_id, product_id, quantity).await?;
+    db::cart::load(&state.db, cart_id).await
+}
+
+/// Takes a product out of the cart.
+#[server(prefix = "/api", endpoint = "cart/remove")]
+pub async fn remove_from_cart(product_id: i64) -> Result<CartView, AppError> {
+    use crate::server::{db, shopper, AppState};
+    let state = AppState::current()?;
+    let cart_id = shopper::current_cart()
+        .await?
+        .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
+    db::cart::remove_item(&state.db, cart_id, product_id).await?;
+    db::cart::load(&state.db, cart_id).await
+}

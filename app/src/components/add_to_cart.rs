@@ -1,0 +1,44 @@
+//! The add-to-cart form: a plain HTML form that the cart action takes over once hydrated.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::cart_state::use_cart_state;
+
+/// Adds `product_id` to the cart. With `with_quantity`, the shopper picks how many.
+#[component]
+pub fn AddToCartForm(
+    product_id: i64,
+    product_name: String,
+    in_stock: bool,
+    #[prop(optional)] with_quantity: bool,
+) -> impl IntoView {
+    let add = use_cart_state().add;
+    // A new id after each completed add: resubmitting the same form is recognised and
+    // applied once, while the next deliberate add counts again.
+    let request_id = move || {
+        add.version().track();
+        Uuid::new_v4().to_string()
+    };
+    let label = format!("Add {product_name} to cart");
+    view! {
+        <ActionForm action=add attr:class="add-to-cart">
+            <input type="hidden" name="product_id" value=product_id.to_string()/>
+            <input type="hidden" name="request_id" value=request_id/>
+            {if with_quantity {
+                view! {
+                    <label class="quantity">
+                        "Quantity "
+                        <input type="number" name="quantity" value="1" min="1" max="99" required/>
+                    </label>
+                }
+                    .into_any()
+            } else {
+                view! { <input type="hidden" name="quantity" value="1"/> }.into_any()
+            }}
+            <button type="submit" disabled=!in_stock aria-label=label>
+                {if in_stock { "Add to cart" } else { "Out of stock" }}
+            </button>
+        </ActionForm>
+    }
+}

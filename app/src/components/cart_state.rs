@@ -1,0 +1,134 @@
+//! The shopper's cart as the whole page shares it: one action per cart change, one
+//! resource holding the cart, refetched whenever a change succeeds, and one notice area
+//! for the outcome. Without JavaScript the same actions work as plain form posts.
+
+use leptos::prelude::*;
+
+use leptos_router::hooks::use_location;
+
+use crate::api::cart::{get_cart, AddToCart, RemoveFromCart, SetQuantity};
+use crate::error::AppError;
+use crate::model::cart::CartView;
+
+/// Shared by every cart form and view on the page.
+#[derive(Clone, Copy)]
+pub struct CartState {
+    pub add: ServerAction<AddToCart>,
+    pub set: ServerAction<SetQuantity>,
+    pub remove: ServerAction<RemoveFromCart>,
+    pub cart: Resource<Result<Option<CartView>, AppError>>,
+    /// The latest outcome to tell the shopper about.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Bumped to make the cart refetch (after a change here, or one announced by a rep).
+    pub revision: RwSignal<u64>,
+}
+
+/// A message for the notice area.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Done(String),
+    Failed(AppError),
+}
+
+/// Creates the cart state and provides it to the page.
+pub fn provide_cart_state() {
+    let add = ServerAction::<AddToCart>::new();
+    let set = ServerAction::<SetQuantity>::new();
+    let remove = ServerAction::<RemoveFromCart>::new();
+    let revision = RwSignal::new(0u64);
+    let cart = Resource::new(move || revision.get(), |_| get_cart());
+
+    let notice = RwSignal::new(failed_form_post().map(Notice::Failed));
+
+    watch_outcome(add, revision, notice, "Added to your cart.");
+    watch_outcome(set, revision, notice, "Quantity updated.");
+    watch_outcome(remove, revision, notice, "Removed from your cart.");
+
+    provide_context(CartState {
+        add,
+        set,
+        remove,
+        cart,
+        notice,
+        revision,
+    });
+}
+
+/// A plain form post (no JavaScript) that failed is redirected back to its page with the
+/// error in the URL (`__path`, `__err`); this reads it back so the page can show it.
+fn failed_form_post() -> Option<AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    use leptos::server_fn::ServerFn;
+
+    let query = use_location().query.get_untracked();
+    let path = query.get_str("__path")?;
+    let cart_actions = [AddToCart::PATH, SetQuantity::PATH, RemoveFromCart::PATH];
+    let encoded = query.get_str("__err")?;
+    cart_actions
+        .contains(&path)
+        .then(|| ServerFnUrlError::<AppError>::decode_err(encoded))
+}
+
+fn watch_outcome<A>(
+    action: ServerAction<A>,
+    revision: RwSignal<u64>,
+    notice: RwSignal<Option<Notice>>,
+    done: &'static str,
+) where
+    A: leptos::server_fn::ServerFn<Output = CartView, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    Effect::watch(
+        move || action.value().get(),
+        move |outcome, _, _| match outcome {
+            Some(Ok(_)) => {
+                notice.set(Some(Notice::Done(done.to_string())));
+                revision.update(|r| *r += 1);
+            }
+            Some(Err(error)) => {
+                notice.set(Some(Notice::Failed(error.clone())));
+                // The cart may have changed elsewhere (stock, a rep): show what it is now.
+                revision.update(|r| *r += 1);
+            }
+            None => {}
+        },
+        false,
+    );
+}
+
+/// The cart state provided by [`provide_cart_state`].
+pub fn use_cart_state() -> CartState {
+    expect_context::<CartState>()
+}
+
+/// The notice area at the top of every page.
+#[component]
+pub fn CartNotice() -> impl IntoView {
+    let state = use_cart_state();
+    view! {
+        <div class="notice-area" aria-live="polite">
+            {move || {
+                state
+                    .notice
+                    .get()
+                    .map(|notice| match notice {
+                        Notice::Done(message) => {
+                            view! { <p class="notice notice-done" role="status">{message}</p> }
+                                .into_any()
+                        }
+                        Notice::Failed(error) => {
+                            view! {
+                                <p class="notice notice-error" role="alert">
+                                    {error.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </div>
+    }
+}

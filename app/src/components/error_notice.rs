@@ -1,0 +1,15 @@
+//! How an error is shown to the user.
+
+use leptos::prelude::*;
+
+use super::response_status::set_response_status;
+use crate::error::AppError;
+
+/// A visible, announced error message. A missing thing also makes the page a 404.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    if matches!(error, AppError::NotFound(_)) {
+        set_response_status(404);
+    }
+    view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }
+}

@@ -1,0 +1,7 @@
+//! Pieces of pages reused across them.
+
+pub mod add_to_cart;
+pub mod cart_state;
+pub mod error_notice;
+pub mod header;
+pub mod response_status;

@@ -1,0 +1,89 @@
+//! The one error type server functions return: serializable, and worded for the person
+//! using the page. Internal causes are logged on the server once and never sent to the browser.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, as the user is told it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The thing asked for does not exist (or is not visible to this user).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request needs a signed-in staff member.
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// Signed in, but the role does not allow this action.
+    #[error("Your role does not allow this action.")]
+    Forbidden,
+    /// The input was understood but not acceptable; the message says how to fix it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The data changed under the user (stale version, someone else edited it).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts in a short time.
+    #[error("Too many attempts. Please wait a minute and try again.")]
+    RateLimited,
+    /// A fault on our side; details are in the server log, not here.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The browser could not reach the server or could not read its answer.
+    #[error("Could not reach the store: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that do not decode come from edited or truncated forms.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => AppError::Invalid(
+                "The form could not be read. Please reload the page and try again.".into(),
+            ),
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
+                AppError::Transport(message)
+            }
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failed");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                AppError::Internal
+            }
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status that goes with the error when it is answered to a fetch.
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs an internal failure once, with its cause, and hides it from the user.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "{context}");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::internal("database error", error)
+    }
+}

@@ -1,0 +1,127 @@
+//! The cart page: lines with quantities to change, totals, and the help code to read to a rep.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::cart_state::{use_cart_state, CartState};
+use crate::components::error_notice::ErrorNotice;
+use crate::model::cart::{CartLine, CartView};
+use crate::model::money::format_cents;
+
+/// `/cart`.
+#[component]
+pub fn CartPage() -> impl IntoView {
+    let state = use_cart_state();
+    view! {
+        <Title text="Your cart · Tandem Cycles"/>
+        <h1>"Your cart"</h1>
+        <Transition fallback=|| view! { <p>"Loading your cart…"</p> }>
+            {move || Suspend::new(async move {
+                match state.cart.await {
+                    Ok(Some(cart)) if !cart.lines.is_empty() => {
+                        view! { <CartContents cart state/> }.into_any()
+                    }
+                    Ok(Some(cart)) => {
+                        view! {
+                            <HelpCode code=cart.help_code/>
+                            <EmptyCart/>
+                        }
+                            .into_any()
+                    }
+                    Ok(None) => view! { <EmptyCart/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EmptyCart() -> impl IntoView {
+    view! {
+        <p class="empty" data-testid="empty-cart">
+            "Your cart is empty. " <a href="/">"Browse the catalog"</a>
+        </p>
+    }
+}
+
+/// The code a shopper reads to a sales rep on the phone.
+#[component]
+fn HelpCode(code: String) -> impl IntoView {
+    view! {
+        <aside class="help-code">
+            "Need help? Call us and give this code: "
+            <strong data-testid="help-code">{code}</strong>
+        </aside>
+    }
+}
+
+#[component]
+fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
+    view! {
+        <HelpCode code=cart.help_code.clone()/>
+        <table class="cart-lines" data-testid="cart-lines">
+            <thead>
+                <tr>
+                    <th scope="col">"Product"</th>
+                    <th scope="col">"Price"</th>
+                    <th scope="col">"Quantity"</th>
+                    <th scope="col">"Total"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Remove"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                {cart
+                    .lines
+                    .into_iter()
+                    .map(|line| view! { <CartLineRow line state/> })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <dl class="totals">
+            <dt>"Subtotal"</dt>
+            <dd data-testid="subtotal">{format_cents(cart.subtotal_cents)}</dd>
+            <dt>"Total"</dt>
+            <dd data-testid="total">{format_cents(cart.total_cents)}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn CartLineRow(line: CartLine, state: CartState) -> impl IntoView {
+    let set_product_id = line.product_id.to_string();
+    let remove_product_id = line.product_id.to_string();
+    let quantity_label = format!("Quantity of {}", line.name);
+    let remove_label = format!("Remove {} from cart", line.name);
+    view! {
+        <tr data-product=line.slug.clone()>
+            <th scope="row">
+                <a href=format!("/products/{}", line.slug)>{line.name.clone()}</a>
+            </th>
+            <td>{format_cents(line.unit_price_cents)}</td>
+            <td>
+                <ActionForm action=state.set attr:class="set-quantity">
+                    <input type="hidden" name="product_id" value=set_product_id/>
+                    <input
+                        type="number"
+                        name="quantity"
+                        value=line.quantity.to_string()
+                        min="1"
+                        max="99"
+                        aria-label=quantity_label
+                    />
+                    <button type="submit">"Update"</button>
+                </ActionForm>
+            </td>
+            <td class="line-total">{format_cents(line.line_total_cents)}</td>
+            <td>
+                <ActionForm action=state.remove attr:class="remove">
+                    <input type="hidden" name="product_id" value=remove_product_id/>
+                    <button type="submit" aria-label=remove_label>"Remove"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}

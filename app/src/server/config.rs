@@ -1,0 +1,150 @@
+//! Configuration from the environment, with defaults that work on a developer machine.
+//! `.env.example` at the repository root documents every variable.
+
+use std::env;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings the server reads once at start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Postgres; the database is created at start if it does not exist.
+    pub database_url: String,
+    /// Redis, holding shopper sessions and presence.
+    pub redis_url: String,
+    /// Prepended to every Redis key, so several deployments (or tests) can share one Redis.
+    pub redis_key_prefix: String,
+    /// The origin browsers use to reach the site (`https://shop.example.com`). Used for the
+    /// CSRF origin check; an `https` origin also marks cookies `Secure`.
+    pub public_origin: Option<String>,
+    /// Load the demo catalog and demo staff accounts when the database is empty.
+    pub seed_demo: bool,
+    /// The largest discount, in percent, a sales rep may give without a discount manager.
+    pub rep_discount_cap_percent: u32,
+    pub log_format: LogFormat,
+}
+
+/// A variable that is set but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name} is invalid: {reason}")]
+pub struct ConfigError {
+    name: &'static str,
+    reason: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let text = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_string());
+        let public_origin = lookup("APP_PUBLIC_ORIGIN")
+            .map(|origin| origin.trim_end_matches('/').to_string())
+            .filter(|origin| !origin.is_empty());
+        if let Some(origin) = &public_origin {
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(ConfigError {
+                    name: "APP_PUBLIC_ORIGIN",
+                    reason: format!("'{origin}' must start with http:// or https://"),
+                });
+            }
+        }
+        let rep_discount_cap_percent = match lookup("APP_REP_DISCOUNT_CAP_PERCENT") {
+            None => 15,
+            Some(value) => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|percent| *percent <= 100)
+                .ok_or(ConfigError {
+                    name: "APP_REP_DISCOUNT_CAP_PERCENT",
+                    reason: format!("'{value}' is not a whole percent from 0 to 100"),
+                })?,
+        };
+        let log_format = match text("APP_LOG_FORMAT", "pretty").as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError {
+                    name: "APP_LOG_FORMAT",
+                    reason: format!("'{other}' is neither pretty nor json"),
+                })
+            }
+        };
+        let seed_demo = match text("APP_SEED_DEMO", "true").as_str() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" => false,
+            other => {
+                return Err(ConfigError {
+                    name: "APP_SEED_DEMO",
+                    reason: format!("'{other}' is not true or false"),
+                })
+            }
+        };
+        Ok(Self {
+            database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
+            redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
+            redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),
+            public_origin,
+            seed_demo,
+            rep_discount_cap_percent,
+            log_format,
+        })
+    }
+
+    /// Whether cookies must carry `Secure` (the site is served over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|origin| origin.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_point_at_local_postgres_and_redis() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(
+            config.database_url,
+            "postgres://postgres@127.0.0.1:5432/tandem"
+        );
+        assert_eq!(config.redis_key_prefix, "tandem:");
+        assert_eq!(config.rep_discount_cap_percent, 15);
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn an_https_public_origin_makes_cookies_secure() {
+        let config = Config::from_lookup(|name| {
+            (name == "APP_PUBLIC_ORIGIN").then(|| "https://shop.example.com/".to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            config.public_origin.as_deref(),
+            Some("https://shop.example.com")
+        );
+        assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn a_discount_cap_above_one_hundred_percent_is_refused() {
+        let error = Config::from_lookup(|name| {
+            (name == "APP_REP_DISCOUNT_CAP_PERCENT").then(|| "150".to_string())
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("APP_REP_DISCOUNT_CAP_PERCENT"));
+    }
+}

@@ -1,0 +1,12 @@
+//! Server-only half of the app: configuration, database access, sessions and the
+//! cart binding used by server functions. Gated once here, so none of it reaches wasm.
+
+pub mod config;
+pub mod db;
+pub mod redis_store;
+pub mod seed;
+pub mod shopper;
+pub mod state;
+
+pub use config::Config;
+pub use state::AppState;

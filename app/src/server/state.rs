@@ -1,0 +1,26 @@
+//! The shared handles every request may need, provided to server functions as context.
+
+use std::sync::Arc;
+
+use fred::clients::Pool as RedisPool;
+use leptos::prelude::use_context;
+use sqlx::PgPool;
+
+use super::Config;
+use crate::error::AppError;
+
+/// Database pool, Redis pool and configuration. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub redis: RedisPool,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// The state provided to the current server function or render.
+    pub fn current() -> Result<Self, AppError> {
+        use_context::<AppState>()
+            .ok_or_else(|| AppError::internal("missing context", "AppState was not provided"))
+    }
+}

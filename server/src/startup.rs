@@ -1,0 +1,149 @@
+//! Building the application: connections, migrations, demo data, the router, the listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::server::redis_store::RedisSessionStore;
+use app::server::{db, seed, AppState, Config};
+use app::{shell, App};
+use axum::routing::get;
+use axum::{middleware, Router};
+use fred::prelude::{Builder, ClientLike, Config as RedisConfig};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::{error_status, images, sessions};
+
+/// A bound, ready-to-serve Tandem server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to Postgres and Redis, migrates, seeds when asked, and binds the address
+    /// from `leptos_options.site_addr` (port 0 picks a free port, as tests do).
+    pub async fn build(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url)
+            .await
+            .with_context(|| {
+                format!("connecting to Postgres at {}", redact(&config.database_url))
+            })?;
+        if config.seed_demo {
+            let added = seed::seed_demo_catalog(&db).await?;
+            if added > 0 {
+                tracing::info!(products = added, "seeded the demo catalog");
+            }
+        }
+        let redis = connect_redis(&config.redis_url)
+            .await
+            .with_context(|| format!("connecting to Redis at {}", config.redis_url))?;
+        let state = AppState {
+            db,
+            redis,
+            config: Arc::new(config),
+        };
+        let listener = TcpListener::bind(leptos_options.site_addr)
+            .await
+            .with_context(|| format!("binding {}", leptos_options.site_addr))?;
+        let router = router(state.clone(), leptos_options);
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// Where the server listens.
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The shared state, for tests that want to look behind the HTTP interface.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        Ok(())
+    }
+}
+
+/// All routes and layers.
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let shopper_sessions = sessions::shopper_layer(
+        RedisSessionStore::new(state.redis.clone(), &state.config.redis_key_prefix),
+        state.config.secure_cookies(),
+    );
+    let context_state = state.clone();
+    Router::new()
+        .route("/images/products/{file}", get(images::product_image))
+        .route("/health", get(|| async { "ok" }))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(middleware::from_fn(error_status::set_error_status))
+        .layer(middleware::from_fn(sessions::expose_shopper_session))
+        .layer(shopper_sessions)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(leptos_options)
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
+    let config = RedisConfig::from_url(url)?;
+    let pool = Builder::from_config(config).build_pool(4)?;
+    pool.init().await?;
+    Ok(pool)
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

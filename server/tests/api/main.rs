@@ -1,0 +1,5 @@
+//! Integration tests against a real server on a random port, a fresh Postgres database and
+//! a fresh Redis key prefix per test.
+
+mod helpers;
+mod storefront;
