@@ -6,6 +6,9 @@ use uuid::Uuid;
 
 use crate::helpers::{call_with, spawn_app};
 
+/// Form fields of one attempt.
+type Form = Vec<(&'static str, String)>;
+
 fn request_id() -> String {
     Uuid::new_v4().to_string()
 }
@@ -150,7 +153,7 @@ async fn bad_input_gets_a_clear_message_and_leaves_the_cart_as_it_was() {
         )
         .await;
 
-    let cases: Vec<(Vec<(&str, String)>, u16, &str)> = vec![
+    let cases: Vec<(Form, u16, &str)> = vec![
         (
             vec![("product_id", "999999".into()), ("quantity", "1".into())],
             404,
