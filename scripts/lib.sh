@@ -74,5 +74,5 @@ ensure_node_packages() {
 
 ensure_browser() {
   apt_install chromium
-  (cd "$ROOT/end2end" && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund; })
+  (cd "$ROOT/end2end" && { [ -x node_modules/.bin/playwright ] || npm ci --no-audit --no-fund; })
 }

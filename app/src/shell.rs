@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::cart_state::{provide_cart_state, CartNotice};
 use crate::components::header::SiteHeader;
+use crate::pages::admin::{ActiveCartsPage, AdminCartPage, AdminLayout, LoginPage};
 use crate::pages::{CartPage, CatalogPage, NotFoundPage, ProductPage};
 
 /// The whole document, rendered on the server around [`App`].
@@ -30,6 +31,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The application: storefront and admin pages under one router.
+///
+/// Every page is rendered whole before the server answers (`SsrMode::Async`): storefront
+/// pages must be complete without JavaScript (out-of-order streaming needs it), a missing
+/// product must be a real 404, and an admin page without a session must be a real redirect.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -37,13 +42,24 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/tandem.css"/>
         <Title text="Tandem Cycles"/>
         <Router>
-            <Storefront/>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/admin/login") view=LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=ActiveCartsPage ssr=SsrMode::Async/>
+                    <Route path=path!("carts/:id") view=AdminCartPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("") view=Storefront ssr=SsrMode::Async>
+                    <Route path=path!("/") view=CatalogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async/>
+                    <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }
 
-/// Inside the router, because a failed no-JavaScript form post reports its error in the
-/// URL and the router is what reads it back into the cart actions.
+/// The storefront frame. Inside the router, because a no-JavaScript form post reports its
+/// outcome in the URL and the cart state reads it from there.
 #[component]
 fn Storefront() -> impl IntoView {
     provide_cart_state();
@@ -51,12 +67,7 @@ fn Storefront() -> impl IntoView {
         <SiteHeader/>
         <main id="main">
             <CartNotice/>
-            <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=CatalogPage/>
-                // Rendered whole before answering, so a missing product is a real 404.
-                <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async/>
-                <Route path=path!("/cart") view=CartPage/>
-            </Routes>
+            <Outlet/>
         </main>
     }
 }

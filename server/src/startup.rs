@@ -7,8 +7,9 @@ use anyhow::Context;
 use app::server::redis_store::RedisSessionStore;
 use app::server::{db, seed, AppState, Config};
 use app::{shell, App};
-use axum::routing::get;
-use axum::{middleware, Router};
+use axum::routing::{get, post};
+use axum::{middleware, Extension, Router};
+use tower_sessions_sqlx_store::PostgresStore;
 use fred::prelude::{Builder, ClientLike, Config as RedisConfig};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -17,7 +18,7 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{error_status, images, sessions};
+use crate::{csrf, error_status, images, login, sessions};
 
 /// A bound, ready-to-serve Tandem server.
 pub struct Application {
@@ -40,7 +41,14 @@ impl Application {
             if added > 0 {
                 tracing::info!(products = added, "seeded the demo catalog");
             }
+            let staff = seed::seed_demo_staff(&db, &config)
+                .await
+                .map_err(|error| anyhow::anyhow!("seeding demo staff: {error}"))?;
+            if staff > 0 {
+                tracing::info!(accounts = staff, "seeded the demo staff accounts");
+            }
         }
+        let staff_store = sessions::staff_store(db.clone()).await?;
         let redis = connect_redis(&config.redis_url)
             .await
             .with_context(|| format!("connecting to Redis at {}", config.redis_url))?;
@@ -52,7 +60,7 @@ impl Application {
         let listener = TcpListener::bind(leptos_options.site_addr)
             .await
             .with_context(|| format!("binding {}", leptos_options.site_addr))?;
-        let router = router(state.clone(), leptos_options);
+        let router = router(state.clone(), staff_store, leptos_options);
         Ok(Self {
             listener,
             router,
@@ -86,16 +94,19 @@ impl Application {
 }
 
 /// All routes and layers.
-pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+pub fn router(state: AppState, staff_store: PostgresStore, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let shopper_sessions = sessions::shopper_layer(
         RedisSessionStore::new(state.redis.clone(), &state.config.redis_key_prefix),
         state.config.secure_cookies(),
     );
+    let staff_sessions = sessions::staff_layer(staff_store, &state.config);
     let context_state = state.clone();
     Router::new()
         .route("/images/products/{file}", get(images::product_image))
         .route("/health", get(|| async { "ok" }))
+        .route("/admin/login", post(login::log_in))
+        .route("/admin/logout", post(login::log_out))
         .leptos_routes_with_context(
             &leptos_options,
             routes,
@@ -109,6 +120,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(middleware::from_fn(error_status::set_error_status))
         .layer(middleware::from_fn(sessions::expose_shopper_session))
         .layer(shopper_sessions)
+        .layer(middleware::from_fn(sessions::expose_staff_session))
+        .layer(staff_sessions)
+        .layer(Extension(state.clone()))
+        .layer(middleware::from_fn_with_state(
+            state.config.clone(),
+            csrf::refuse_cross_site,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(leptos_options)

@@ -27,11 +27,12 @@ pub async fn add_to_cart(
     request_id: Uuid,
 ) -> Result<CartView, AppError> {
     use crate::model::cart::parse_quantity;
-    use crate::server::{db, shopper, AppState};
+    use crate::server::{db, form_post, shopper, AppState};
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
     let state = AppState::current()?;
     let cart_id = shopper::current_or_new_cart().await?;
     db::cart::add_item(&state.db, cart_id, product_id, quantity, request_id).await?;
+    form_post::confirm("added");
     db::cart::load(&state.db, cart_id).await
 }
 
@@ -39,24 +40,26 @@ pub async fn add_to_cart(
 #[server(prefix = "/api", endpoint = "cart/set")]
 pub async fn set_quantity(product_id: i64, quantity: String) -> Result<CartView, AppError> {
     use crate::model::cart::parse_quantity;
-    use crate::server::{db, shopper, AppState};
+    use crate::server::{db, form_post, shopper, AppState};
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
     let state = AppState::current()?;
     let cart_id = shopper::current_cart()
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
     db::cart::set_quantity(&state.db, cart_id, product_id, quantity).await?;
+    form_post::confirm("updated");
     db::cart::load(&state.db, cart_id).await
 }
 
 /// Takes a product out of the cart.
 #[server(prefix = "/api", endpoint = "cart/remove")]
 pub async fn remove_from_cart(product_id: i64) -> Result<CartView, AppError> {
-    use crate::server::{db, shopper, AppState};
+    use crate::server::{db, form_post, shopper, AppState};
     let state = AppState::current()?;
     let cart_id = shopper::current_cart()
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
     db::cart::remove_item(&state.db, cart_id, product_id).await?;
+    form_post::confirm("removed");
     db::cart::load(&state.db, cart_id).await
 }

@@ -38,7 +38,7 @@ pub fn provide_cart_state() {
     let revision = RwSignal::new(0u64);
     let cart = Resource::new(move || revision.get(), |_| get_cart());
 
-    let notice = RwSignal::new(failed_form_post().map(Notice::Failed));
+    let notice = RwSignal::new(form_post_outcome());
 
     watch_outcome(add, revision, notice, "Added to your cart.");
     watch_outcome(set, revision, notice, "Quantity updated.");
@@ -54,19 +54,28 @@ pub fn provide_cart_state() {
     });
 }
 
-/// A plain form post (no JavaScript) that failed is redirected back to its page with the
-/// error in the URL (`__path`, `__err`); this reads it back so the page can show it.
-fn failed_form_post() -> Option<AppError> {
+/// A plain form post (no JavaScript) is redirected back to its page with its outcome in the
+/// URL: `notice=added` on success, `__path` and `__err` on failure. This reads it back.
+fn form_post_outcome() -> Option<Notice> {
     use leptos::server_fn::error::ServerFnUrlError;
     use leptos::server_fn::ServerFn;
 
     let query = use_location().query.get_untracked();
+    let done = match query.get_str("notice") {
+        Some("added") => Some("Added to your cart."),
+        Some("updated") => Some("Quantity updated."),
+        Some("removed") => Some("Removed from your cart."),
+        _ => None,
+    };
+    if let Some(message) = done {
+        return Some(Notice::Done(message.to_string()));
+    }
     let path = query.get_str("__path")?;
     let cart_actions = [AddToCart::PATH, SetQuantity::PATH, RemoveFromCart::PATH];
     let encoded = query.get_str("__err")?;
     cart_actions
         .contains(&path)
-        .then(|| ServerFnUrlError::<AppError>::decode_err(encoded))
+        .then(|| Notice::Failed(ServerFnUrlError::<AppError>::decode_err(encoded)))
 }
 
 fn watch_outcome<A>(

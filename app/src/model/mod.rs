@@ -1,6 +1,8 @@
 //! Plain data shared by server and browser: what pages show and server functions return.
 
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod help_code;
 pub mod money;
+pub mod staff;

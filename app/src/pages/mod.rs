@@ -1,5 +1,6 @@
 //! One component per page.
 
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod not_found;

@@ -2,6 +2,7 @@
 //! `.env.example` at the repository root documents every variable.
 
 use std::env;
+use std::time::Duration;
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,12 @@ pub struct Config {
     /// The largest discount, in percent, a sales rep may give without a discount manager.
     pub rep_discount_cap_percent: u32,
     pub log_format: LogFormat,
+    /// `development` or `production`; production refuses demo staff passwords.
+    pub app_env: String,
+    /// A staff session ends after this long without a request.
+    pub staff_idle_timeout: Duration,
+    /// A staff session ends this long after login, however active.
+    pub staff_session_max_age: Duration,
 }
 
 /// A variable that is set but cannot be used.
@@ -91,7 +98,25 @@ impl Config {
                 })
             }
         };
+        let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match lookup(name) {
+                None => Ok(Duration::from_secs(default)),
+                Some(value) => value
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|secs| *secs > 0)
+                    .map(Duration::from_secs)
+                    .ok_or(ConfigError {
+                        name,
+                        reason: format!("'{value}' is not a positive number of seconds"),
+                    }),
+            }
+        };
         Ok(Self {
+            app_env: text("APP_ENV", "development"),
+            staff_idle_timeout: seconds("APP_STAFF_IDLE_SECS", 30 * 60)?,
+            staff_session_max_age: seconds("APP_STAFF_MAX_SECS", 12 * 60 * 60)?,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),
@@ -100,6 +125,11 @@ impl Config {
             rep_discount_cap_percent,
             log_format,
         })
+    }
+
+    /// Whether this is a production deployment (no demo passwords).
+    pub fn is_production(&self) -> bool {
+        self.app_env == "production"
     }
 
     /// Whether cookies must carry `Secure` (the site is served over https).

@@ -3,9 +3,11 @@
 
 pub mod config;
 pub mod db;
+pub mod form_post;
 pub mod redis_store;
 pub mod seed;
 pub mod shopper;
+pub mod staff;
 pub mod state;
 
 pub use config::Config;

@@ -2,6 +2,35 @@
 
 use sqlx::PgPool;
 
+use super::{db, staff, Config};
+use crate::error::AppError;
+use crate::model::staff::Role;
+
+/// Demo staff (development only): username, display name, password, roles.
+/// Documented in the README; never seeded when `APP_ENV=production`.
+pub const DEMO_STAFF: &[(&str, &str, &str, &[Role])] = &[
+    ("admin", "Alex Admin", "admin-demo-pass", &[Role::Admin, Role::SalesRep, Role::EventListener, Role::DiscountManager]),
+    ("ava", "Ava Rep", "rep-demo-pass", &[Role::SalesRep, Role::EventListener]),
+    ("ben", "Ben Rep", "rep-demo-pass", &[Role::SalesRep, Role::EventListener]),
+];
+
+/// Creates the demo staff accounts when there are none; refuses in production.
+pub async fn seed_demo_staff(db: &PgPool, config: &Config) -> Result<usize, AppError> {
+    if config.is_production() {
+        tracing::warn!("APP_ENV=production: not seeding demo staff accounts with demo passwords");
+        return Ok(0);
+    }
+    let existing: i64 = sqlx::query_scalar("select count(*) from staff").fetch_one(db).await?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    for (username, display_name, password, roles) in DEMO_STAFF {
+        let hash = staff::hash_password(password)?;
+        db::staff::upsert(db, username, display_name, &hash, roles, true).await?;
+    }
+    Ok(DEMO_STAFF.len())
+}
+
 /// (slug, name, category, price in cents, stock, description)
 const PRODUCTS: &[(&str, &str, &str, i64, i32, &str)] = &[
     ("road-bike-allegro", "Allegro Road Bike", "Bikes", 149_900, 6, "Aluminium frame, carbon fork, 22-speed groupset. Fast on tarmac, comfortable for long days."),

@@ -2,7 +2,9 @@
 //! the queries, one file per table group.
 
 pub mod cart;
+pub mod admin;
 pub mod catalog;
+pub mod staff;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,52 @@
+//! Staff server functions under `/admin/api`. Each one starts with `staff::require`, which
+//! denies by default: no staff session is 401, a missing role is 403.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::admin::{CartDetail, CartSummary, FinderResult};
+use crate::model::staff::{StaffIdentity, StaffSummary};
+
+/// Who is signed in (any staff role).
+#[server(prefix = "/admin/api", endpoint = "me")]
+pub async fn current_staff() -> Result<StaffIdentity, AppError> {
+    use crate::model::staff::Role;
+    use crate::server::staff;
+    staff::require(&Role::ALL).await
+}
+
+/// Active carts, most recent activity first (reps and admins).
+#[server(prefix = "/admin/api", endpoint = "carts")]
+pub async fn list_active_carts() -> Result<Vec<CartSummary>, AppError> {
+    use crate::model::staff::Role;
+    use crate::server::{db, staff, AppState};
+    staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    Ok(db::admin::active_carts(&AppState::current()?.db).await?)
+}
+
+/// The cart finder: help code, customer email or name, or product (reps and admins).
+#[server(prefix = "/admin/api", endpoint = "find")]
+pub async fn find_carts(query: String) -> Result<FinderResult, AppError> {
+    use crate::model::staff::Role;
+    use crate::server::{db, staff, AppState};
+    staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    db::admin::find(&AppState::current()?.db, &query).await
+}
+
+/// One cart in full (reps and admins).
+#[server(prefix = "/admin/api", endpoint = "cart")]
+pub async fn get_cart_detail(cart_id: i64) -> Result<CartDetail, AppError> {
+    use crate::model::staff::Role;
+    use crate::server::{db, staff, AppState};
+    staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    db::admin::detail(&AppState::current()?.db, cart_id).await
+}
+
+/// Every staff account (admins only).
+#[server(prefix = "/admin/api", endpoint = "staff")]
+pub async fn list_staff() -> Result<Vec<StaffSummary>, AppError> {
+    use crate::model::staff::Role;
+    use crate::server::{db, staff, AppState};
+    staff::require(&[Role::Admin]).await?;
+    Ok(db::staff::list(&AppState::current()?.db).await?)
+}

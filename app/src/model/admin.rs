@@ -1,0 +1,105 @@
+//! Carts as reps see them: the active-carts list, finder results and the cart detail.
+
+use serde::{Deserialize, Serialize};
+
+use super::cart::CartView;
+
+/// One row of the active-carts list and of finder results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartSummary {
+    pub cart_id: i64,
+    /// Shown as `K7M-2QX`.
+    pub help_code: String,
+    pub version: i64,
+    pub item_count: i64,
+    pub total_cents: i64,
+    /// Seconds since the last change, measured by the server when it answered.
+    pub idle_seconds: i64,
+    pub customer: Option<String>,
+    /// Browser and system, e.g. "Chrome on Windows".
+    pub device: String,
+}
+
+/// What the finder was asked and what it found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinderResult {
+    /// How the query was read: "help code", "customer" or "product".
+    pub matched_by: String,
+    pub carts: Vec<CartSummary>,
+    /// Set when the query was a help code matching exactly one active cart: go straight there.
+    pub exact_cart: Option<i64>,
+}
+
+/// Everything the cart detail page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartDetail {
+    pub cart: CartView,
+    pub status: String,
+    pub customer: Option<String>,
+    pub device: String,
+    pub user_agent: String,
+    pub idle_seconds: i64,
+    pub created_seconds_ago: i64,
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 days ago".
+pub fn describe_idle(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => "just now".into(),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// A short, human description of a user agent string.
+pub fn describe_device(user_agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map_or("Unknown browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_are_summarised_as_browser_and_system() {
+        let chrome_windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+        assert_eq!(describe_device(chrome_windows), "Chrome on Windows");
+        let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(safari_iphone), "Safari on iPhone");
+        assert_eq!(describe_device(""), "Unknown browser");
+    }
+
+    #[test]
+    fn idle_time_reads_naturally() {
+        assert_eq!(describe_idle(5), "just now");
+        assert_eq!(describe_idle(300), "5 min ago");
+        assert_eq!(describe_idle(7200), "2 h ago");
+        assert_eq!(describe_idle(200_000), "2 days ago");
+    }
+}

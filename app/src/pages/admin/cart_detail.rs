@@ -1,0 +1,96 @@
+//! `/admin/carts/:id`: one shopper's cart as the rep sees it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::admin::get_cart_detail;
+use crate::components::error_notice::ErrorNotice;
+use crate::error::AppError;
+use crate::model::admin::{describe_idle, CartDetail};
+use crate::model::money::format_cents;
+
+/// The cart detail page.
+#[component]
+pub fn AdminCartPage() -> impl IntoView {
+    let params = use_params_map();
+    let cart_id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let detail = Resource::new(cart_id, |id| async move {
+        match id {
+            Some(id) => get_cart_detail(id).await,
+            None => Err(AppError::NotFound("There is no cart with that number.".into())),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the cart…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <CartDetailView detail/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CartDetailView(detail: CartDetail) -> impl IntoView {
+    let cart = detail.cart;
+    view! {
+        <Title text=format!("Cart {} · Tandem", cart.help_code)/>
+        <h1>"Cart " <code data-testid="detail-help-code">{cart.help_code.clone()}</code></h1>
+        <dl class="cart-meta">
+            <dt>"Customer"</dt>
+            <dd>{detail.customer.unwrap_or_else(|| "Anonymous".into())}</dd>
+            <dt>"Device"</dt>
+            <dd title=detail.user_agent>{detail.device}</dd>
+            <dt>"Last activity"</dt>
+            <dd>{describe_idle(detail.idle_seconds)}</dd>
+            <dt>"Opened"</dt>
+            <dd>{describe_idle(detail.created_seconds_ago)}</dd>
+            <dt>"Status"</dt>
+            <dd>{detail.status}</dd>
+        </dl>
+        {if cart.lines.is_empty() {
+            view! { <p class="empty" data-testid="detail-empty">"This cart is empty."</p> }.into_any()
+        } else {
+            view! {
+                <table class="cart-lines" data-testid="detail-lines">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Product"</th>
+                            <th scope="col">"Price"</th>
+                            <th scope="col">"Quantity"</th>
+                            <th scope="col">"Total"</th>
+                            <th scope="col">"Stock"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {cart
+                            .lines
+                            .into_iter()
+                            .map(|line| {
+                                view! {
+                                    <tr data-product=line.slug.clone()>
+                                        <th scope="row">{line.name}</th>
+                                        <td>{format_cents(line.unit_price_cents)}</td>
+                                        <td class="quantity">{line.quantity}</td>
+                                        <td>{format_cents(line.line_total_cents)}</td>
+                                        <td>{line.stock}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }}
+        <dl class="totals">
+            <dt>"Subtotal"</dt>
+            <dd data-testid="detail-subtotal">{format_cents(cart.subtotal_cents)}</dd>
+            <dt>"Total"</dt>
+            <dd data-testid="detail-total">{format_cents(cart.total_cents)}</dd>
+        </dl>
+    }
+}

@@ -1,0 +1,122 @@
+//! `/admin`: the cart finder and the active-carts list.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, Redirect};
+use leptos_router::hooks::use_query_map;
+
+use crate::api::admin::{find_carts, list_active_carts};
+use crate::components::error_notice::ErrorNotice;
+use crate::model::admin::{describe_idle, CartSummary};
+use crate::model::money::format_cents;
+
+/// Finder box on top; below it either the finder's results or the most recent carts.
+#[component]
+pub fn ActiveCartsPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let found = Resource::new(search, |q| async move {
+        if q.trim().is_empty() {
+            None
+        } else {
+            Some(find_carts(q).await)
+        }
+    });
+    let recent = Resource::new(|| (), |_| list_active_carts());
+    view! {
+        <Title text="Active carts · Tandem"/>
+        <div class="toolbar">
+            <Form method="GET" action="/admin">
+                <label>
+                    "Find a cart "
+                    <input
+                        name="q"
+                        value=search
+                        placeholder="Help code (K7M-2QX), email, name or product"
+                        size="40"
+                        autocomplete="off"
+                    />
+                </label>
+                <button type="submit">"Find"</button>
+            </Form>
+        </div>
+        <Suspense fallback=|| view! { <p>"Searching…"</p> }>
+            {move || Suspend::new(async move {
+                match found.await {
+                    None => view! { <RecentCarts recent/> }.into_any(),
+                    Some(Ok(result)) => {
+                        if let Some(cart_id) = result.exact_cart {
+                            view! { <Redirect path=format!("/admin/carts/{cart_id}")/> }.into_any()
+                        } else {
+                            view! {
+                                <h1>"Carts found by " {result.matched_by}</h1>
+                                <CartTable carts=result.carts/>
+                            }
+                                .into_any()
+                        }
+                    }
+                    Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RecentCarts(recent: Resource<Result<Vec<CartSummary>, crate::error::AppError>>) -> impl IntoView {
+    view! {
+        <h1>"Active carts"</h1>
+        <Suspense fallback=|| view! { <p>"Loading carts…"</p> }>
+            {move || Suspend::new(async move {
+                match recent.await {
+                    Ok(carts) => view! { <CartTable carts/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Carts as rows, most recent activity first.
+#[component]
+pub fn CartTable(carts: Vec<CartSummary>) -> impl IntoView {
+    if carts.is_empty() {
+        return view! { <p class="empty">"No carts match."</p> }.into_any();
+    }
+    view! {
+        <table class="carts" data-testid="cart-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Help code"</th>
+                    <th scope="col">"Items"</th>
+                    <th scope="col">"Total"</th>
+                    <th scope="col">"Last activity"</th>
+                    <th scope="col">"Customer"</th>
+                    <th scope="col">"Device"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {carts
+                    .into_iter()
+                    .map(|cart| {
+                        view! {
+                            <tr data-cart=cart.cart_id.to_string()>
+                                <th scope="row">
+                                    <a href=format!("/admin/carts/{}", cart.cart_id)>
+                                        <code>{cart.help_code}</code>
+                                    </a>
+                                </th>
+                                <td>{cart.item_count}</td>
+                                <td>{format_cents(cart.total_cents)}</td>
+                                <td>{describe_idle(cart.idle_seconds)}</td>
+                                <td>{cart.customer.unwrap_or_else(|| "Anonymous".into())}</td>
+                                <td>{cart.device}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+        .into_any()
+}
