@@ -6,7 +6,10 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// What went wrong, as the user is told it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+///
+/// On the wire it is `{"kind":"Forbidden","message":"Your role does not allow this action."}`,
+/// so any client (curl included) gets the sentence, and the Leptos client gets the variant back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AppError {
     /// The thing asked for does not exist (or is not visible to this user).
     #[error("{0}")]
@@ -32,6 +35,53 @@ pub enum AppError {
     /// The browser could not reach the server or could not read its answer.
     #[error("Could not reach the store: {0}")]
     Transport(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    kind: String,
+    message: String,
+}
+
+impl AppError {
+    fn kind(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "NotFound",
+            AppError::Unauthenticated => "Unauthenticated",
+            AppError::Forbidden => "Forbidden",
+            AppError::Invalid(_) => "Invalid",
+            AppError::Conflict(_) => "Conflict",
+            AppError::RateLimited => "RateLimited",
+            AppError::Internal => "Internal",
+            AppError::Transport(_) => "Transport",
+        }
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireError {
+            kind: self.kind().to_string(),
+            message: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let WireError { kind, message } = WireError::deserialize(deserializer)?;
+        Ok(match kind.as_str() {
+            "NotFound" => AppError::NotFound(message),
+            "Unauthenticated" => AppError::Unauthenticated,
+            "Forbidden" => AppError::Forbidden,
+            "Invalid" => AppError::Invalid(message),
+            "Conflict" => AppError::Conflict(message),
+            "RateLimited" => AppError::RateLimited,
+            "Internal" => AppError::Internal,
+            _ => AppError::Transport(message),
+        })
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -85,5 +135,27 @@ impl AppError {
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         AppError::internal("database error", error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn errors_travel_as_kind_and_sentence_and_come_back_the_same() {
+        for error in [
+            AppError::NotFound("No such cart.".into()),
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::Invalid("Bad.".into()),
+            AppError::Conflict("Changed.".into()),
+            AppError::RateLimited,
+            AppError::Internal,
+        ] {
+            let json = serde_json::to_string(&error).unwrap();
+            assert!(json.contains(&error.to_string()), "{json}");
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), error);
+        }
     }
 }

@@ -17,7 +17,10 @@ pub async fn refuse_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let is_upgrade = request.headers().contains_key(header::UPGRADE);
     if (changes_state || is_upgrade) && !is_same_site(request.headers(), &config) {
         tracing::warn!(
@@ -73,7 +76,10 @@ mod tests {
 
     #[test]
     fn same_origin_fetches_and_form_posts_pass() {
-        assert!(is_same_site(&headers(&[("sec-fetch-site", "same-origin")]), &config()));
+        assert!(is_same_site(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &config()
+        ));
         assert!(is_same_site(
             &headers(&[("origin", "http://shop.test"), ("host", "shop.test")]),
             &config()
@@ -83,8 +89,14 @@ mod tests {
 
     #[test]
     fn cross_site_requests_are_refused() {
-        assert!(!is_same_site(&headers(&[("sec-fetch-site", "cross-site")]), &config()));
-        assert!(!is_same_site(&headers(&[("sec-fetch-site", "same-site")]), &config()));
+        assert!(!is_same_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &config()
+        ));
+        assert!(!is_same_site(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            &config()
+        ));
         assert!(!is_same_site(
             &headers(&[("origin", "http://evil.test"), ("host", "shop.test")]),
             &config()
@@ -97,8 +109,14 @@ mod tests {
             (name == "APP_PUBLIC_ORIGIN").then(|| "https://shop.example.com".to_string())
         })
         .unwrap();
-        let ok = headers(&[("origin", "https://shop.example.com"), ("host", "internal:3000")]);
-        let spoofed = headers(&[("origin", "http://internal:3000"), ("host", "internal:3000")]);
+        let ok = headers(&[
+            ("origin", "https://shop.example.com"),
+            ("host", "internal:3000"),
+        ]);
+        let spoofed = headers(&[
+            ("origin", "http://internal:3000"),
+            ("host", "internal:3000"),
+        ]);
         assert!(is_same_site(&ok, &config));
         assert!(!is_same_site(&spoofed, &config));
     }

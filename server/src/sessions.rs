@@ -88,18 +88,23 @@ pub async fn expose_shopper_session(mut request: Request, next: Next) -> Respons
     next.run(request).await
 }
 
-/// Moves the session the staff layer just attached into a [`StaffSession`], and copies
-/// every staff cookie the response sets to the `/events` path as well.
+/// Moves the session the staff layer just attached into a [`StaffSession`].
 pub async fn expose_staff_session(mut request: Request, next: Next) -> Response {
     if let Some(session) = request.extensions_mut().remove::<Session>() {
         request.extensions_mut().insert(StaffSession(session));
     }
+    next.run(request).await
+}
+
+/// Copies every staff cookie a response sets (or clears) to the `/events` path as well.
+/// Layered outside the staff session layer, which adds its cookie on the way out.
+pub async fn mirror_staff_cookie(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    mirror_staff_cookie(&mut response);
+    add_events_copies(&mut response);
     response
 }
 
-fn mirror_staff_cookie(response: &mut Response) {
+fn add_events_copies(response: &mut Response) {
     let admin_path = format!("Path={STAFF_COOKIE_PATH}");
     let copies: Vec<HeaderValue> = response
         .headers()

@@ -9,7 +9,6 @@ use app::server::{db, seed, AppState, Config};
 use app::{shell, App};
 use axum::routing::{get, post};
 use axum::{middleware, Extension, Router};
-use tower_sessions_sqlx_store::PostgresStore;
 use fred::prelude::{Builder, ClientLike, Config as RedisConfig};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -17,6 +16,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{csrf, error_status, images, login, sessions};
 
@@ -94,7 +94,11 @@ impl Application {
 }
 
 /// All routes and layers.
-pub fn router(state: AppState, staff_store: PostgresStore, leptos_options: LeptosOptions) -> Router {
+pub fn router(
+    state: AppState,
+    staff_store: PostgresStore,
+    leptos_options: LeptosOptions,
+) -> Router {
     let routes = generate_route_list(App);
     let shopper_sessions = sessions::shopper_layer(
         RedisSessionStore::new(state.redis.clone(), &state.config.redis_key_prefix),
@@ -122,6 +126,7 @@ pub fn router(state: AppState, staff_store: PostgresStore, leptos_options: Lepto
         .layer(shopper_sessions)
         .layer(middleware::from_fn(sessions::expose_staff_session))
         .layer(staff_sessions)
+        .layer(middleware::from_fn(sessions::mirror_staff_cookie))
         .layer(Extension(state.clone()))
         .layer(middleware::from_fn_with_state(
             state.config.clone(),

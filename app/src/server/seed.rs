@@ -9,9 +9,29 @@ use crate::model::staff::Role;
 /// Demo staff (development only): username, display name, password, roles.
 /// Documented in the README; never seeded when `APP_ENV=production`.
 pub const DEMO_STAFF: &[(&str, &str, &str, &[Role])] = &[
-    ("admin", "Alex Admin", "admin-demo-pass", &[Role::Admin, Role::SalesRep, Role::EventListener, Role::DiscountManager]),
-    ("ava", "Ava Rep", "rep-demo-pass", &[Role::SalesRep, Role::EventListener]),
-    ("ben", "Ben Rep", "rep-demo-pass", &[Role::SalesRep, Role::EventListener]),
+    (
+        "admin",
+        "Alex Admin",
+        "admin-demo-pass",
+        &[
+            Role::Admin,
+            Role::SalesRep,
+            Role::EventListener,
+            Role::DiscountManager,
+        ],
+    ),
+    (
+        "ava",
+        "Ava Rep",
+        "rep-demo-pass",
+        &[Role::SalesRep, Role::EventListener],
+    ),
+    (
+        "ben",
+        "Ben Rep",
+        "rep-demo-pass",
+        &[Role::SalesRep, Role::EventListener],
+    ),
 ];
 
 /// Creates the demo staff accounts when there are none; refuses in production.
@@ -20,7 +40,9 @@ pub async fn seed_demo_staff(db: &PgPool, config: &Config) -> Result<usize, AppE
         tracing::warn!("APP_ENV=production: not seeding demo staff accounts with demo passwords");
         return Ok(0);
     }
-    let existing: i64 = sqlx::query_scalar("select count(*) from staff").fetch_one(db).await?;
+    let existing: i64 = sqlx::query_scalar("select count(*) from staff")
+        .fetch_one(db)
+        .await?;
     if existing > 0 {
         return Ok(0);
     }

@@ -48,7 +48,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -71,8 +75,14 @@ pub async fn log_in(
     client: IpAddr,
 ) -> Result<LoginOutcome, AppError> {
     let username = username.trim().to_lowercase();
-    let user_key = format!("{}login_failures:user:{username}", state.config.redis_key_prefix);
-    let ip_key = format!("{}login_failures:ip:{client}", state.config.redis_key_prefix);
+    let user_key = format!(
+        "{}login_failures:user:{username}",
+        state.config.redis_key_prefix
+    );
+    let ip_key = format!(
+        "{}login_failures:ip:{client}",
+        state.config.redis_key_prefix
+    );
     let redis_error = |error: fred::error::Error| AppError::internal("login rate limit", error);
     let user_failures: Option<i64> = state.redis.get(&user_key).await.map_err(redis_error)?;
     let ip_failures: Option<i64> = state.redis.get(&ip_key).await.map_err(redis_error)?;
@@ -121,7 +131,11 @@ pub async fn log_in(
                 let _: i64 = state.redis.incr(key).await.map_err(redis_error)?;
                 let _: bool = state
                     .redis
-                    .expire(key, FAILURE_WINDOW_SECS, Some(fred::types::ExpireOptions::NX))
+                    .expire(
+                        key,
+                        FAILURE_WINDOW_SECS,
+                        Some(fred::types::ExpireOptions::NX),
+                    )
                     .await
                     .map_err(redis_error)?;
             }
@@ -140,7 +154,10 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
 }
 
 /// Who is signed in on `session`, if anyone (and still allowed to be).
-pub async fn signed_in(state: &AppState, session: &Session) -> Result<Option<StaffIdentity>, AppError> {
+pub async fn signed_in(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<StaffIdentity>, AppError> {
     let record: Option<SignedIn> = match session.get(SIGNED_IN_KEY).await {
         Ok(record) => record,
         Err(error) => {

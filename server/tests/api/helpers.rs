@@ -65,6 +65,48 @@ impl TestApp {
         (response.status().as_u16(), location)
     }
 
+    /// Signs in through the login form on `client`; returns the redirect target.
+    pub(crate) async fn log_in_with(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> String {
+        let response = client
+            .post(self.url("/admin/login"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("login post");
+        assert_eq!(
+            response.status().as_u16(),
+            303,
+            "login answers with a redirect"
+        );
+        response.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// A new client signed in as `username` (demo password or `password` for test accounts).
+    pub(crate) async fn staff_client(&self, username: &str, password: &str) -> reqwest::Client {
+        let client = client();
+        let target = self.log_in_with(&client, username, password).await;
+        assert_eq!(target, "/admin", "{username} signed in");
+        client
+    }
+
+    /// Creates a staff account with exactly these roles.
+    pub(crate) async fn create_staff(
+        &self,
+        username: &str,
+        password: &str,
+        roles: &[app::model::staff::Role],
+    ) {
+        let hash = app::server::staff::hash_password(password).unwrap();
+        app::server::db::staff::upsert(&self.state.db, username, username, &hash, roles, true)
+            .await
+            .unwrap();
+    }
+
     /// The product id of a demo product.
     pub(crate) async fn product_id(&self, slug: &str) -> i64 {
         sqlx::query_scalar("select product_id from product where slug = $1")
@@ -102,6 +144,11 @@ fn client() -> reqwest::Client {
 
 /// Starts a server on a random port with a new database and Redis prefix, demo data seeded.
 pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like [`spawn_app`], with some configuration variables set (e.g. short session timeouts).
+pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     // TANDEM_TEST_RUN groups one run's databases so scripts/test.sh can drop exactly those.
     let group = std::env::var("TANDEM_TEST_RUN").unwrap_or_else(|_| "local".into());
     let run = Uuid::new_v4().simple().to_string();
@@ -110,7 +157,11 @@ pub(crate) async fn spawn_app() -> TestApp {
         "DATABASE_URL" => Some(format!("postgres://postgres@127.0.0.1:5432/{database}")),
         "REDIS_KEY_PREFIX" => Some(format!("tandem_test_{run}:")),
         "APP_SEED_DEMO" => Some("true".into()),
-        _ => std::env::var(name).ok().filter(|_| name == "REDIS_URL"),
+        _ => settings
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+            .or_else(|| std::env::var(name).ok().filter(|_| name == "REDIS_URL")),
     })
     .expect("test config");
     let options = LeptosOptions::builder()

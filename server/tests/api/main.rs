@@ -2,4 +2,5 @@
 //! a fresh Redis key prefix per test.
 
 mod helpers;
+mod staff;
 mod storefront;

@@ -85,7 +85,10 @@ async fn the_cart_flow_works_as_plain_form_posts_without_javascript() {
         )
         .await;
     assert_eq!(status, 302);
-    assert_eq!(location, "/?notice=added", "back to the page, saying what happened");
+    assert_eq!(
+        location, "/?notice=added",
+        "back to the page, saying what happened"
+    );
     let (_, html) = app.page(&location).await;
     assert!(html.contains("Added to your cart."));
     let (_, html) = app.page("/cart").await;

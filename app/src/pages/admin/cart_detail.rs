@@ -14,11 +14,18 @@ use crate::model::money::format_cents;
 #[component]
 pub fn AdminCartPage() -> impl IntoView {
     let params = use_params_map();
-    let cart_id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let cart_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let detail = Resource::new(cart_id, |id| async move {
         match id {
             Some(id) => get_cart_detail(id).await,
-            None => Err(AppError::NotFound("There is no cart with that number.".into())),
+            None => Err(AppError::NotFound(
+                "There is no cart with that number.".into(),
+            )),
         }
     });
     view! {

@@ -63,7 +63,9 @@ pub fn ActiveCartsPage() -> impl IntoView {
 }
 
 #[component]
-fn RecentCarts(recent: Resource<Result<Vec<CartSummary>, crate::error::AppError>>) -> impl IntoView {
+fn RecentCarts(
+    recent: Resource<Result<Vec<CartSummary>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <h1>"Active carts"</h1>
         <Suspense fallback=|| view! { <p>"Loading carts…"</p> }>
@@ -118,5 +120,5 @@ pub fn CartTable(carts: Vec<CartSummary>) -> impl IntoView {
             </tbody>
         </table>
     }
-        .into_any()
+    .into_any()
 }

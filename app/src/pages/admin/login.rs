@@ -11,13 +11,18 @@ pub fn LoginPage() -> impl IntoView {
     let (error, notice, next) = query.with_untracked(|query| {
         let error = match query.get_str("error") {
             Some("invalid") => Some("Wrong username or password."),
-            Some("locked") => Some("Too many failed attempts. Please wait 15 minutes and try again."),
+            Some("locked") => {
+                Some("Too many failed attempts. Please wait 15 minutes and try again.")
+            }
             Some("form") => Some("Please fill in both username and password."),
-            Some("unavailable") => Some("Signing in is not possible right now. Please try again shortly."),
+            Some("unavailable") => {
+                Some("Signing in is not possible right now. Please try again shortly.")
+            }
             Some("expired") => Some("Your session has ended. Please sign in again."),
             _ => None,
         };
-        let notice = (query.get_str("notice") == Some("signed_out")).then_some("You are signed out.");
+        let notice =
+            (query.get_str("notice") == Some("signed_out")).then_some("You are signed out.");
         (error, notice, query.get("next").unwrap_or_default())
     });
     view! {

@@ -39,7 +39,16 @@ async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSummar
     Ok(rows
         .into_iter()
         .map(
-            |(cart_id, help_code, version, item_count, total_cents, idle_seconds, customer, user_agent)| {
+            |(
+                cart_id,
+                help_code,
+                version,
+                item_count,
+                total_cents,
+                idle_seconds,
+                customer,
+                user_agent,
+            )| {
                 CartSummary {
                     cart_id,
                     help_code: display_code(&help_code),
@@ -138,7 +147,10 @@ pub async fn find(db: &PgPool, typed: &str) -> Result<FinderResult, AppError> {
 
 /// `%` and `_` typed by a rep are literal characters, not wildcards.
 fn escape_like(typed: &str) -> String {
-    typed.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    typed
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The detail page's data for one cart.

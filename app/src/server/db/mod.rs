@@ -1,8 +1,8 @@
 //! Postgres: the one migrator, connecting (creating the database on first start), and
 //! the queries, one file per table group.
 
-pub mod cart;
 pub mod admin;
+pub mod cart;
 pub mod catalog;
 pub mod staff;
 

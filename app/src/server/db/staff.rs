@@ -17,7 +17,9 @@ fn roles(names: &[String]) -> Vec<Role> {
     names.iter().filter_map(|name| Role::parse(name)).collect()
 }
 
-fn account((staff_id, username, display_name, password_hash, active, role_names): AccountRow) -> StaffAccount {
+fn account(
+    (staff_id, username, display_name, password_hash, active, role_names): AccountRow,
+) -> StaffAccount {
     StaffAccount {
         identity: StaffIdentity {
             staff_id,
@@ -35,11 +37,12 @@ const ACCOUNT_COLUMNS: &str =
 
 /// The account with this username (any case).
 pub async fn by_username(db: &PgPool, username: &str) -> sqlx::Result<Option<StaffAccount>> {
-    let row: Option<AccountRow> =
-        sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from staff where username = $1"))
-            .bind(username)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<AccountRow> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from staff where username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(account))
 }
 
@@ -91,11 +94,13 @@ pub async fn list(db: &PgPool) -> sqlx::Result<Vec<StaffSummary>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(username, display_name, active, role_names)| StaffSummary {
-            username,
-            display_name,
-            active,
-            roles: roles(&role_names),
-        })
+        .map(
+            |(username, display_name, active, role_names)| StaffSummary {
+                username,
+                display_name,
+                active,
+                roles: roles(&role_names),
+            },
+        )
         .collect())
 }
