@@ -61,21 +61,20 @@ fn form_post_outcome() -> Option<Notice> {
     use leptos::server_fn::ServerFn;
 
     let query = use_location().query.get_untracked();
-    let done = match query.get_str("notice") {
-        Some("added") => Some("Added to your cart."),
-        Some("updated") => Some("Quantity updated."),
-        Some("removed") => Some("Removed from your cart."),
-        _ => None,
-    };
-    if let Some(message) = done {
-        return Some(Notice::Done(message.to_string()));
+    // An error wins: a failed post's URL may still carry the notice of an earlier success.
+    if let (Some(path), Some(encoded)) = (query.get_str("__path"), query.get_str("__err")) {
+        let cart_actions = [AddToCart::PATH, SetQuantity::PATH, RemoveFromCart::PATH];
+        if cart_actions.contains(&path) {
+            return Some(Notice::Failed(ServerFnUrlError::<AppError>::decode_err(encoded)));
+        }
     }
-    let path = query.get_str("__path")?;
-    let cart_actions = [AddToCart::PATH, SetQuantity::PATH, RemoveFromCart::PATH];
-    let encoded = query.get_str("__err")?;
-    cart_actions
-        .contains(&path)
-        .then(|| Notice::Failed(ServerFnUrlError::<AppError>::decode_err(encoded)))
+    let done = match query.get_str("notice") {
+        Some("added") => "Added to your cart.",
+        Some("updated") => "Quantity updated.",
+        Some("removed") => "Removed from your cart.",
+        _ => return None,
+    };
+    Some(Notice::Done(done.to_string()))
 }
 
 fn watch_outcome<A>(
