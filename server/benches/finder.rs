@@ -18,14 +18,16 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     seed_carts(&pool).await?;
-    println!("seeded {CARTS} carts in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {CARTS} carts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
-    let codes: Vec<String> = sqlx::query_scalar(
-        "select help_code from cart order by random() limit $1",
-    )
-    .bind(ROUNDS as i64)
-    .fetch_all(&pool)
-    .await?;
+    let codes: Vec<String> =
+        sqlx::query_scalar("select help_code from cart order by random() limit $1")
+            .bind(ROUNDS as i64)
+            .fetch_all(&pool)
+            .await?;
     let emails: Vec<String> =
         sqlx::query_scalar("select email::text from customer order by random() limit $1")
             .bind(ROUNDS as i64)
@@ -36,7 +38,9 @@ async fn main() -> anyhow::Result<()> {
     for code in &codes {
         let typed = format!("{}-{}", &code[..3], &code[3..]).to_lowercase();
         let t = Instant::now();
-        let found = db::admin::find(&pool, &typed).await.map_err(anyhow::Error::msg)?;
+        let found = db::admin::find(&pool, &typed)
+            .await
+            .map_err(anyhow::Error::msg)?;
         by_code.push(t.elapsed());
         assert!(found.exact_cart.is_some());
     }
@@ -45,7 +49,9 @@ async fn main() -> anyhow::Result<()> {
     let mut by_email = Vec::new();
     for email in &emails {
         let t = Instant::now();
-        db::admin::find(&pool, email).await.map_err(anyhow::Error::msg)?;
+        db::admin::find(&pool, email)
+            .await
+            .map_err(anyhow::Error::msg)?;
         by_email.push(t.elapsed());
     }
     report("customer email", &mut by_email);
@@ -53,15 +59,23 @@ async fn main() -> anyhow::Result<()> {
     let mut by_name = Vec::new();
     for i in 0..ROUNDS {
         let t = Instant::now();
-        db::admin::find(&pool, &format!("Customer {}", i * 97)).await.map_err(anyhow::Error::msg)?;
+        db::admin::find(&pool, &format!("Customer {}", i * 97))
+            .await
+            .map_err(anyhow::Error::msg)?;
         by_name.push(t.elapsed());
     }
     report("customer name", &mut by_name);
 
     let mut by_product = Vec::new();
-    for product in ["Aero Road", "socks", "Chain", "gift card", "Volta"].iter().cycle().take(ROUNDS) {
+    for product in ["Aero Road", "socks", "Chain", "gift card", "Volta"]
+        .iter()
+        .cycle()
+        .take(ROUNDS)
+    {
         let t = Instant::now();
-        db::admin::find(&pool, product).await.map_err(anyhow::Error::msg)?;
+        db::admin::find(&pool, product)
+            .await
+            .map_err(anyhow::Error::msg)?;
         by_product.push(t.elapsed());
     }
     report("product in cart", &mut by_product);
@@ -87,7 +101,9 @@ async fn main() -> anyhow::Result<()> {
 async fn seed_carts(pool: &sqlx::PgPool) -> anyhow::Result<()> {
     // Triggers would NOTIFY 100k times; they are irrelevant to reading speed.
     let mut tx = pool.begin().await?;
-    sqlx::query("set local session_replication_role = replica").execute(&mut *tx).await?;
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "insert into customer (email, name)
          select 'customer' || i || '@example.com', 'Customer ' || i from generate_series(1, 20000) i",

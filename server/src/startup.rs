@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use app::server::realtime::{self, Hub};
 use app::server::redis_store::RedisSessionStore;
 use app::server::{db, seed, AppState, Config};
 use app::{shell, App};
@@ -52,10 +53,16 @@ impl Application {
         let redis = connect_redis(&config.redis_url)
             .await
             .with_context(|| format!("connecting to Redis at {}", config.redis_url))?;
+        let hub = Hub::new();
+        tokio::spawn(realtime::listener::run(
+            config.database_url.clone(),
+            hub.clone(),
+        ));
         let state = AppState {
             db,
             redis,
             config: Arc::new(config),
+            hub,
         };
         let listener = TcpListener::bind(leptos_options.site_addr)
             .await
@@ -111,6 +118,7 @@ pub fn router(
         .route("/health", get(|| async { "ok" }))
         .route("/admin/login", post(login::log_in))
         .route("/admin/logout", post(login::log_out))
+        .route("/events/io", get(crate::realtime::ws::events_io))
         .leptos_routes_with_context(
             &leptos_options,
             routes,

@@ -65,7 +65,9 @@ fn form_post_outcome() -> Option<Notice> {
     if let (Some(path), Some(encoded)) = (query.get_str("__path"), query.get_str("__err")) {
         let cart_actions = [AddToCart::PATH, SetQuantity::PATH, RemoveFromCart::PATH];
         if cart_actions.contains(&path) {
-            return Some(Notice::Failed(ServerFnUrlError::<AppError>::decode_err(encoded)));
+            return Some(Notice::Failed(ServerFnUrlError::<AppError>::decode_err(
+                encoded,
+            )));
         }
     }
     let done = match query.get_str("notice") {

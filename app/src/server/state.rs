@@ -6,6 +6,7 @@ use fred::clients::Pool as RedisPool;
 use leptos::prelude::use_context;
 use sqlx::PgPool;
 
+use super::realtime::Hub;
 use super::Config;
 use crate::error::AppError;
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub db: PgPool,
     pub redis: RedisPool,
     pub config: Arc<Config>,
+    /// This process's live event fan-out.
+    pub hub: Hub,
 }
 
 impl AppState {

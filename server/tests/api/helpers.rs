@@ -147,6 +147,19 @@ pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// A second server process sharing `other`'s database and Redis prefix.
+pub(crate) async fn spawn_app_on(other: &TestApp) -> TestApp {
+    let database = other.state.config.database_url.clone();
+    let prefix = other.state.config.redis_key_prefix.clone();
+    spawn_configured(move |name| match name {
+        "DATABASE_URL" => Some(database.clone()),
+        "REDIS_KEY_PREFIX" => Some(prefix.clone()),
+        "APP_SEED_DEMO" => Some("true".into()),
+        _ => None,
+    })
+    .await
+}
+
 /// Like [`spawn_app`], with some configuration variables set (e.g. short session timeouts).
 pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     // TANDEM_TEST_RUN groups one run's databases so scripts/test.sh can drop exactly those.
@@ -164,6 +177,14 @@ pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
             .or_else(|| std::env::var(name).ok().filter(|_| name == "REDIS_URL")),
     })
     .expect("test config");
+    start(config).await
+}
+
+async fn spawn_configured(lookup: impl Fn(&str) -> Option<String>) -> TestApp {
+    start(Config::from_lookup(lookup).expect("test config")).await
+}
+
+async fn start(config: Config) -> TestApp {
     let options = LeptosOptions::builder()
         .output_name("tandem")
         .site_root("target/site")

@@ -1,0 +1,201 @@
+//! Fan-out of cart events to every connection of this process, and the registry of those
+//! connections for the status page.
+//!
+//! Events are pre-rendered websocket frames shared by reference count: relaying one event
+//! to ten thousand connections copies no payload. The broadcast channel is the bounded
+//! per-connection queue: a connection that falls more than `CAPACITY` events behind is told
+//! to resync instead of slowing the sender or the other connections.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+/// Events a connection may fall behind before it must resync.
+pub const CAPACITY: usize = 1024;
+
+/// Something every subscriber hears.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A cart changed: its id (for filtering) and the frame `["cart_activity",<payload>]`.
+    Activity { cart_id: i64, frame: Arc<str> },
+    /// Events may have been lost (the LISTEN connection dropped): refetch everything.
+    Resync { frame: Arc<str> },
+}
+
+impl Event {
+    /// The text frame sent to websocket clients.
+    pub fn frame(&self) -> &Arc<str> {
+        match self {
+            Event::Activity { frame, .. } | Event::Resync { frame } => frame,
+        }
+    }
+
+    /// Builds the relay frame around a notification payload, which is passed on unchanged.
+    /// `None` when the payload is not a JSON object with a numeric `cart_id`.
+    pub fn from_notification(payload: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+        let cart_id = value.as_object()?.get("cart_id")?.as_i64()?;
+        Some(Event::Activity {
+            cart_id,
+            frame: format!("[\"cart_activity\",{payload}]").into(),
+        })
+    }
+
+    /// A resync frame: `["resync",{"reason":...}]`.
+    pub fn resync(reason: &str) -> Self {
+        Event::Resync {
+            frame: resync_frame(reason, None).into(),
+        }
+    }
+}
+
+/// `["resync",{"reason":"...","missed":n}]`.
+pub fn resync_frame(reason: &str, missed: Option<u64>) -> String {
+    let mut detail = serde_json::json!({ "reason": reason });
+    if let Some(missed) = missed {
+        detail["missed"] = missed.into();
+    }
+    serde_json::json!(["resync", detail]).to_string()
+}
+
+/// This process's connections and the channel feeding them. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: broadcast::Sender<Event>,
+    next_id: AtomicU64,
+    /// Live connections: id -> session name.
+    connections: Mutex<BTreeMap<u64, String>>,
+    /// Per staff member, how many connections they have opened (for `<username>-<n>`).
+    per_user: Mutex<HashMap<String, u64>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        Self {
+            inner: Arc::new(Inner {
+                sender,
+                next_id: AtomicU64::new(1),
+                connections: Mutex::new(BTreeMap::new()),
+                per_user: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Sends to every subscriber; never waits.
+    pub fn publish(&self, event: Event) {
+        // No subscribers is not an error: nobody is watching right now.
+        let _ = self.inner.sender.send(event);
+    }
+
+    /// A receiver of every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.sender.subscribe()
+    }
+
+    /// Registers a websocket connection of `username`; it is unregistered when the returned
+    /// guard is dropped, however the connection ends.
+    pub fn register(&self, username: &str) -> ConnectionGuard {
+        let n = {
+            let mut per_user = self.inner.per_user.lock().expect("hub lock");
+            let count = per_user.entry(username.to_string()).or_insert(0);
+            *count += 1;
+            *count
+        };
+        let name = format!("{username}-{n}");
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .connections
+            .lock()
+            .expect("hub lock")
+            .insert(id, name.clone());
+        ConnectionGuard {
+            hub: self.clone(),
+            id,
+            name,
+        }
+    }
+
+    /// How many websocket connections this process serves.
+    pub fn connection_count(&self) -> usize {
+        self.inner.connections.lock().expect("hub lock").len()
+    }
+
+    /// Session names of the connections, oldest first.
+    pub fn session_names(&self) -> Vec<String> {
+        self.inner
+            .connections
+            .lock()
+            .expect("hub lock")
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+/// Keeps a connection in the registry while it lives.
+pub struct ConnectionGuard {
+    hub: Hub,
+    id: u64,
+    name: String,
+}
+
+impl ConnectionGuard {
+    /// `<username>-<n>`, used in every log line of the connection.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        if let Ok(mut connections) = self.hub.inner.connections.lock() {
+            connections.remove(&self.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_is_relayed_unchanged_inside_the_frame() {
+        let payload = r#"{"cart_id":7,"op":"item_added","version":3}"#;
+        let event = Event::from_notification(payload).unwrap();
+        assert!(matches!(event, Event::Activity { cart_id: 7, .. }));
+        assert_eq!(&**event.frame(), format!("[\"cart_activity\",{payload}]"));
+        assert!(Event::from_notification("not json").is_none());
+        assert!(Event::from_notification(r#"{"op":"x"}"#).is_none());
+    }
+
+    #[test]
+    fn session_names_count_up_per_user_and_leave_with_their_connection() {
+        let hub = Hub::new();
+        let first = hub.register("ava");
+        let second = hub.register("ava");
+        let other = hub.register("ben");
+        assert_eq!(
+            (first.name(), second.name(), other.name()),
+            ("ava-1", "ava-2", "ben-1")
+        );
+        assert_eq!(hub.connection_count(), 3);
+        drop(first);
+        drop(second);
+        assert_eq!(hub.session_names(), vec!["ben-1".to_string()]);
+        drop(other);
+        assert_eq!(hub.connection_count(), 0);
+    }
+}

@@ -1,0 +1,4 @@
+//! The live relay's HTTP side: the `/events/io` websocket for staff.
+
+pub mod protocol;
+pub mod ws;

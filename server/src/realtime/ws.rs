@@ -1,0 +1,219 @@
+//! `GET /events/io`: the authenticated websocket relaying cart activity to staff.
+//!
+//! One task per connection selects over three things: the client's messages, the hub's
+//! events, and a ping timer. Nothing else is kept per connection, which keeps an idle
+//! connection to a few kilobytes (small socket buffers, see `upgrade_with_small_buffers`).
+
+use std::time::Duration;
+
+use app::model::staff::Role;
+use app::server::realtime::{hub, Event, Hub};
+use app::server::staff::{self, StaffSession};
+use app::server::AppState;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{interval, timeout, MissedTickBehavior};
+use tracing::Instrument;
+
+use super::protocol::{self, Subscription, MAX_CLIENT_MESSAGE};
+
+/// How often an idle connection is pinged; a connection that has not answered the previous
+/// ping by the next one is dead and dropped.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A send that takes longer than this means the client stopped reading.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Checks upgrade, session and role, then hands the socket to [`serve`]. A foreign `Origin`
+/// never gets here: the CSRF layer refuses cross-site upgrades with 403.
+pub async fn events_io(
+    Extension(state): Extension<AppState>,
+    session: Option<Extension<StaffSession>>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let Ok(upgrade) = upgrade else {
+        return (StatusCode::BAD_REQUEST, "Expected websocket").into_response();
+    };
+    let staff = match session {
+        Some(Extension(session)) => staff::signed_in(&state, &session.0).await.ok().flatten(),
+        None => None,
+    };
+    let Some(staff) = staff.filter(|staff| staff.has(Role::EventListener)) else {
+        return (
+            StatusCode::FORBIDDEN,
+            "Forbidden: live events need a signed-in staff member with the event_listener role",
+        )
+            .into_response();
+    };
+    let hub = state.hub.clone();
+    upgrade_with_small_buffers(upgrade).on_upgrade(move |socket| {
+        let guard = hub.register(&staff.username);
+        let span = tracing::info_span!("ws", session = %guard.name());
+        async move {
+            tracing::info!("connected");
+            serve(socket, &hub).await;
+            tracing::info!("disconnected");
+            drop(guard);
+        }
+        .instrument(span)
+    })
+}
+
+/// tungstenite's default read buffer alone is 128 KiB; these connections mostly idle.
+fn upgrade_with_small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        // Larger than our limit, so an oversized message reaches us and is answered with 1009.
+        .max_message_size(MAX_CLIENT_MESSAGE * 4)
+        .max_frame_size(MAX_CLIENT_MESSAGE * 4)
+}
+
+/// Why a connection ended, for the log.
+enum End {
+    ClientClosed,
+    TooBig,
+    Dead,
+    TooSlow,
+    Gone(String),
+}
+
+async fn serve(mut socket: WebSocket, hub: &Hub) {
+    let mut events = hub.subscribe();
+    let mut subscription = Subscription::None;
+    let mut ping = interval(PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut awaiting_pong = false;
+
+    let end = loop {
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    if text.len() > MAX_CLIENT_MESSAGE {
+                        break End::TooBig;
+                    }
+                    let reply = match protocol::read_client_message(&text) {
+                        Ok(wanted) => {
+                            subscription = wanted;
+                            tracing::info!(?subscription, "listening");
+                            protocol::listening_frame(wanted)
+                        }
+                        Err(error_frame) => {
+                            tracing::info!("answered a malformed message with an error frame");
+                            error_frame
+                        }
+                    };
+                    if let Err(end) = send(&mut socket, reply.into()).await {
+                        break end;
+                    }
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    if bytes.len() > MAX_CLIENT_MESSAGE {
+                        break End::TooBig;
+                    }
+                    let reply = protocol::error_frame("binary messages are not understood; send JSON text");
+                    if let Err(end) = send(&mut socket, reply.into()).await {
+                        break end;
+                    }
+                }
+                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                // Pings are answered by the websocket library itself.
+                Some(Ok(Message::Ping(_))) => {}
+                Some(Ok(Message::Close(_))) | None => break End::ClientClosed,
+                Some(Err(error)) => {
+                    let text = error.to_string();
+                    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("capacity") {
+                        break End::TooBig;
+                    }
+                    break End::Gone(text);
+                }
+            },
+            event = events.recv() => {
+                let frame: Utf8Bytes = match event {
+                    Ok(Event::Activity { cart_id, frame }) => {
+                        if !subscription.wants(cart_id) {
+                            continue;
+                        }
+                        (&*frame).into()
+                    }
+                    Ok(Event::Resync { frame }) => {
+                        if subscription == Subscription::None {
+                            continue;
+                        }
+                        (&*frame).into()
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "fell behind; asking the client to resync");
+                        hub::resync_frame("lagged", Some(missed)).into()
+                    }
+                    Err(RecvError::Closed) => break End::Gone("server shutting down".into()),
+                };
+                if let Err(end) = send(&mut socket, frame).await {
+                    break end;
+                }
+            },
+            _ = ping.tick() => {
+                if awaiting_pong {
+                    break End::Dead;
+                }
+                awaiting_pong = true;
+                if let Err(end) = socket_send(&mut socket, Message::Ping(Default::default())).await {
+                    break end;
+                }
+            },
+        }
+    };
+
+    match end {
+        End::ClientClosed => {}
+        End::TooBig => {
+            tracing::warn!("message over 64 KiB; closing with 1009");
+            close(
+                &mut socket,
+                close_code::SIZE,
+                "message too big (limit 64 KiB)",
+            )
+            .await;
+        }
+        End::Dead => tracing::info!("no pong; dropping a dead connection"),
+        End::TooSlow => {
+            tracing::warn!("client stopped reading; closing with 1013");
+            close(
+                &mut socket,
+                close_code::AGAIN,
+                "too slow; reconnect and resync",
+            )
+            .await;
+        }
+        End::Gone(reason) => tracing::info!(%reason, "connection ended"),
+    }
+}
+
+async fn send(socket: &mut WebSocket, frame: Utf8Bytes) -> Result<(), End> {
+    socket_send(socket, Message::Text(frame)).await
+}
+
+async fn socket_send(socket: &mut WebSocket, message: Message) -> Result<(), End> {
+    match timeout(SEND_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(End::Gone(error.to_string())),
+        Err(_) => Err(End::TooSlow),
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = timeout(
+        Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}

@@ -1,0 +1,297 @@
+//! The `/events/io` relay: access rules, the protocol, resync, resource release, and two
+//! server processes sharing one Postgres.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+use crate::helpers::{call_with, spawn_app, spawn_app_on, TestApp};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The staff cookie (for `/events`) of a freshly signed-in member.
+async fn staff_cookie(app: &TestApp, username: &str, password: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(app.url("/admin/login"))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.contains("Path=/events"))
+        .expect("an /events staff cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn connect(app: &TestApp, cookie: &str) -> Socket {
+    let mut request = format!("ws://{}/events/io", app.address)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket opens");
+    socket
+}
+
+async fn next_text(socket: &mut Socket) -> serde_json::Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("socket open")
+            .expect("no socket error");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+async fn listen(socket: &mut Socket, message: &str) {
+    socket.send(Message::text(message)).await.unwrap();
+    let ack = next_text(socket).await;
+    assert_eq!(ack[0], "listening", "{ack}");
+}
+
+async fn add_to_cart(app: &TestApp, client: &reqwest::Client, slug: &str) -> serde_json::Value {
+    let product = app.product_id(slug).await.to_string();
+    let id = Uuid::new_v4().to_string();
+    let (status, cart) = call_with(
+        client,
+        &app.url("/api/cart/add"),
+        &[
+            ("product_id", &product),
+            ("quantity", "1"),
+            ("request_id", &id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{cart}");
+    cart
+}
+
+#[tokio::test]
+async fn a_plain_request_without_upgrade_is_a_400() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/events/io")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.text().await.unwrap(), "Expected websocket");
+}
+
+#[tokio::test]
+async fn an_upgrade_without_an_event_listener_session_or_from_another_origin_is_a_403() {
+    let app = spawn_app().await;
+    let url = format!("ws://{}/events/io", app.address);
+    let refused = |request| async move {
+        match tokio_tungstenite::connect_async(request).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                response.status().as_u16()
+            }
+            other => panic!("expected an HTTP refusal, got {:?}", other.map(|_| ())),
+        }
+    };
+    assert_eq!(
+        refused(url.clone().into_client_request().unwrap()).await,
+        403,
+        "no session"
+    );
+
+    app.create_staff(
+        "plainrep",
+        "pw-plainrep",
+        &[app::model::staff::Role::SalesRep],
+    )
+    .await;
+    let no_role = staff_cookie(&app, "plainrep", "pw-plainrep").await;
+    let mut request = url.clone().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", no_role.parse().unwrap());
+    assert_eq!(refused(request).await, 403, "no event_listener role");
+
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", "http://evil.test".parse().unwrap());
+    assert_eq!(refused(request).await, 403, "foreign origin");
+}
+
+#[tokio::test]
+async fn a_listener_receives_every_cart_change_as_a_cart_activity_frame() {
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&app, &cookie).await;
+    listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+
+    let shopper = app.new_client();
+    let cart = add_to_cart(&app, &shopper, "socks-stripes").await;
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let frame = next_text(&mut socket).await;
+        assert_eq!(frame[0], "cart_activity", "{frame}");
+        assert_eq!(frame[1]["cart_id"], cart["cart_id"]);
+        seen.push(frame[1].clone());
+    }
+    assert_eq!(seen[0]["op"], "cart_created");
+    assert_eq!(seen[1]["op"], "item_added");
+    assert!(seen[1]["version"].as_i64() > seen[0]["version"].as_i64());
+}
+
+#[tokio::test]
+async fn a_listener_narrowed_to_one_cart_hears_only_that_cart() {
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let first = app.new_client();
+    let second = app.new_client();
+    let watched = add_to_cart(&app, &first, "socks-stripes").await;
+    add_to_cart(&app, &second, "socks-stripes").await;
+
+    let mut socket = connect(&app, &cookie).await;
+    listen(
+        &mut socket,
+        &format!(
+            r#"{{"listen":"cart_activity","cart_id":{}}}"#,
+            watched["cart_id"]
+        ),
+    )
+    .await;
+    add_to_cart(&app, &second, "helmet-aero").await;
+    add_to_cart(&app, &first, "helmet-aero").await;
+    let frame = next_text(&mut socket).await;
+    assert_eq!(frame[1]["cart_id"], watched["cart_id"]);
+    assert_eq!(frame[1]["op"], "item_added");
+}
+
+#[tokio::test]
+async fn malformed_messages_get_an_error_frame_and_the_connection_stays_open() {
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&app, &cookie).await;
+    for bad in ["hello", r#"{"listen":"orders"}"#] {
+        socket.send(Message::text(bad)).await.unwrap();
+        let frame = next_text(&mut socket).await;
+        assert_eq!(frame[0], "error", "{frame}");
+    }
+    listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+}
+
+#[tokio::test]
+async fn a_message_over_64_kib_closes_the_connection_with_1009() {
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&app, &cookie).await;
+    socket
+        .send(Message::text("x".repeat(64 * 1024 + 1)))
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(message) = socket.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, Some(1009));
+}
+
+#[tokio::test]
+async fn losing_the_listen_connection_sends_resync_and_relaying_resumes() {
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&app, &cookie).await;
+    listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+
+    let terminated: Vec<bool> = sqlx::query_scalar(
+        "select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and query ilike 'listen%'",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert!(!terminated.is_empty(), "found the LISTEN connection");
+    let frame = next_text(&mut socket).await;
+    assert_eq!(frame[0], "resync", "{frame}");
+
+    // Give the relay a moment to LISTEN again, then changes flow as before.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let shopper = app.new_client();
+    let cart = add_to_cart(&app, &shopper, "socks-stripes").await;
+    let frame = next_text(&mut socket).await;
+    assert_eq!(frame[0], "cart_activity");
+    assert_eq!(frame[1]["cart_id"], cart["cart_id"]);
+}
+
+#[tokio::test]
+async fn a_thousand_connections_opened_and_closed_leave_nothing_behind() {
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let metrics = tokio::runtime::Handle::current().metrics();
+    // Warm up: the first connection creates pools and caches that stay.
+    drop(connect(&app, &cookie).await);
+    wait_for(|| app.state.hub.connection_count() == 0).await;
+    let tasks_before = metrics.num_alive_tasks();
+
+    let mut sockets = Vec::new();
+    for _ in 0..1000 {
+        sockets.push(connect(&app, &cookie).await);
+    }
+    wait_for(|| app.state.hub.connection_count() == 1000).await;
+    for mut socket in sockets {
+        let _ = socket.close(None).await;
+    }
+    wait_for(|| app.state.hub.connection_count() == 0).await;
+    wait_for(|| metrics.num_alive_tasks() <= tasks_before).await;
+    assert_eq!(app.state.hub.connection_count(), 0);
+    assert!(
+        metrics.num_alive_tasks() <= tasks_before,
+        "{} tasks alive, {tasks_before} before",
+        metrics.num_alive_tasks()
+    );
+}
+
+#[tokio::test]
+async fn a_rep_on_one_process_sees_a_change_made_on_another() {
+    let a = spawn_app().await;
+    let b = spawn_app_on(&a).await;
+    let cookie = staff_cookie(&b, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&b, &cookie).await;
+    listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+
+    let shopper = a.new_client();
+    let cart = add_to_cart(&a, &shopper, "socks-stripes").await;
+    let frame = next_text(&mut socket).await;
+    assert_eq!(frame[1]["cart_id"], cart["cart_id"]);
+}
+
+async fn wait_for(condition: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
