@@ -7,7 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::cart_state::{provide_cart_state, CartNotice};
 use crate::components::header::SiteHeader;
-use crate::pages::admin::{ActiveCartsPage, AdminCartPage, AdminLayout, LoginPage};
+use crate::pages::admin::{ActiveCartsPage, AdminCartPage, AdminLayout, EventsPage, LoginPage};
 use crate::pages::{CartPage, CatalogPage, NotFoundPage, ProductPage};
 
 /// The whole document, rendered on the server around [`App`].
@@ -47,6 +47,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=ActiveCartsPage ssr=SsrMode::Async/>
                     <Route path=path!("carts/:id") view=AdminCartPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("/events") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=EventsPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=Storefront ssr=SsrMode::Async>
                     <Route path=path!("/") view=CatalogPage ssr=SsrMode::Async/>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::admin::{CartDetail, CartSummary, FinderResult};
+use crate::model::admin::{CartDetail, CartSummary, FinderResult, RelayStatus};
 use crate::model::staff::{StaffIdentity, StaffSummary};
 
 /// Who is signed in (any staff role).
@@ -49,4 +49,17 @@ pub async fn list_staff() -> Result<Vec<StaffSummary>, AppError> {
     use crate::server::{db, staff, AppState};
     staff::require(&[Role::Admin]).await?;
     Ok(db::staff::list(&AppState::current()?.db).await?)
+}
+
+/// This process's live connections, for the `/events` status page (event listeners).
+#[server(prefix = "/admin/api", endpoint = "events/status")]
+pub async fn events_status() -> Result<RelayStatus, AppError> {
+    use crate::model::staff::Role;
+    use crate::server::{staff, AppState};
+    staff::require(&[Role::EventListener]).await?;
+    let hub = AppState::current()?.hub;
+    Ok(RelayStatus {
+        connections: hub.connection_count(),
+        sessions: hub.session_names(),
+    })
 }

@@ -4,4 +4,5 @@ pub mod add_to_cart;
 pub mod cart_state;
 pub mod error_notice;
 pub mod header;
+pub mod live;
 pub mod response_status;

@@ -42,6 +42,14 @@ pub struct CartDetail {
     pub created_seconds_ago: i64,
 }
 
+/// What the `/events` status page shows about this server process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayStatus {
+    pub connections: usize,
+    /// `<username>-<n>` of every connection.
+    pub sessions: Vec<String>,
+}
+
 /// "just now", "5 min ago", "3 h ago", "2 days ago".
 pub fn describe_idle(seconds: i64) -> String {
     match seconds {

@@ -6,8 +6,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::admin::get_cart_detail;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::live::use_live_events;
 use crate::error::AppError;
 use crate::model::admin::{describe_idle, CartDetail};
+use crate::model::cart::CartView;
 use crate::model::money::format_cents;
 
 /// The cart detail page.
@@ -20,28 +22,66 @@ pub fn AdminCartPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    let detail = Resource::new(cart_id, |id| async move {
-        match id {
-            Some(id) => get_cart_detail(id).await,
-            None => Err(AppError::NotFound(
-                "There is no cart with that number.".into(),
-            )),
-        }
+    // Refetched when this cart's version moves on, and after every resync.
+    let live = use_live_events();
+    let this_cart_version = Memo::new(move |_| {
+        let id = cart_id()?;
+        live?
+            .last
+            .get()
+            .filter(|event| event.cart_id == id)
+            .map(|event| event.version)
     });
+    let resyncs = move || live.map(|live| live.resyncs.get()).unwrap_or(0);
+    let detail = Resource::new(
+        move || (cart_id(), this_cart_version.get(), resyncs()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_cart_detail(id).await,
+                None => Err(AppError::NotFound(
+                    "There is no cart with that number.".into(),
+                )),
+            }
+        },
+    );
+    // What the rep saw last, to highlight the lines that changed since.
+    let previous = StoredValue::new(None::<CartView>);
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the cart…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading the cart…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <CartDetailView detail/> }.into_any(),
+                    Ok(detail) => {
+                        let changed = previous
+                            .with_value(|before| changed_lines(before.as_ref(), &detail.cart));
+                        previous.set_value(Some(detail.cart.clone()));
+                        view! { <CartDetailView detail changed/> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
+/// Products whose line is new or has a different quantity than before.
+fn changed_lines(before: Option<&CartView>, now: &CartView) -> Vec<i64> {
+    let Some(before) = before.filter(|before| before.cart_id == now.cart_id) else {
+        return Vec::new();
+    };
+    now.lines
+        .iter()
+        .filter(|line| {
+            !before
+                .lines
+                .iter()
+                .any(|old| old.product_id == line.product_id && old.quantity == line.quantity)
+        })
+        .map(|line| line.product_id)
+        .collect()
+}
+
 #[component]
-fn CartDetailView(detail: CartDetail) -> impl IntoView {
+fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let cart = detail.cart;
     view! {
         <Title text=format!("Cart {} · Tandem", cart.help_code)/>
@@ -78,7 +118,10 @@ fn CartDetailView(detail: CartDetail) -> impl IntoView {
                             .into_iter()
                             .map(|line| {
                                 view! {
-                                    <tr data-product=line.slug.clone()>
+                                    <tr
+                                        data-product=line.slug.clone()
+                                        class:changed=changed.contains(&line.product_id)
+                                    >
                                         <th scope="row">{line.name}</th>
                                         <td>{format_cents(line.unit_price_cents)}</td>
                                         <td class="quantity">{line.quantity}</td>

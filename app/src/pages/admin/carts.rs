@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{find_carts, list_active_carts};
 use crate::components::error_notice::ErrorNotice;
+use crate::components::live::use_live_events;
 use crate::model::admin::{describe_idle, CartSummary};
 use crate::model::money::format_cents;
 
@@ -22,7 +23,12 @@ pub fn ActiveCartsPage() -> impl IntoView {
             Some(find_carts(q).await)
         }
     });
-    let recent = Resource::new(|| (), |_| list_active_carts());
+    // Refetched on every cart event and after every resync, so the list is always current.
+    let live = use_live_events();
+    let recent = Resource::new(
+        move || live.map(|live| (live.resyncs.get(), live.last.get())),
+        |_| list_active_carts(),
+    );
     view! {
         <Title text="Active carts · Tandem"/>
         <div class="toolbar">
@@ -50,7 +56,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
                         } else {
                             view! {
                                 <h1>"Carts found by " {result.matched_by}</h1>
-                                <CartTable carts=result.carts/>
+                                <CartTable carts=result.carts changed=None/>
                             }
                                 .into_any()
                         }
@@ -66,22 +72,31 @@ pub fn ActiveCartsPage() -> impl IntoView {
 fn RecentCarts(
     recent: Resource<Result<Vec<CartSummary>, crate::error::AppError>>,
 ) -> impl IntoView {
+    let changed = move || {
+        use_live_events()
+            .and_then(|live| live.last.get())
+            .map(|event| event.cart_id)
+    };
     view! {
         <h1>"Active carts"</h1>
-        <Suspense fallback=|| view! { <p>"Loading carts…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading carts…"</p> }>
             {move || Suspend::new(async move {
                 match recent.await {
-                    Ok(carts) => view! { <CartTable carts/> }.into_any(),
+                    Ok(carts) => view! { <CartTable carts changed=changed()/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 /// Carts as rows, most recent activity first.
 #[component]
-pub fn CartTable(carts: Vec<CartSummary>) -> impl IntoView {
+pub fn CartTable(
+    carts: Vec<CartSummary>,
+    /// The cart the latest live event was about: its row is highlighted.
+    changed: Option<i64>,
+) -> impl IntoView {
     if carts.is_empty() {
         return view! { <p class="empty">"No carts match."</p> }.into_any();
     }
@@ -102,7 +117,10 @@ pub fn CartTable(carts: Vec<CartSummary>) -> impl IntoView {
                     .into_iter()
                     .map(|cart| {
                         view! {
-                            <tr data-cart=cart.cart_id.to_string()>
+                            <tr
+                                data-cart=cart.cart_id.to_string()
+                                class:changed=changed == Some(cart.cart_id)
+                            >
                                 <th scope="row">
                                     <a href=format!("/admin/carts/{}", cart.cart_id)>
                                         <code>{cart.help_code}</code>

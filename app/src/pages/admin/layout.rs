@@ -6,8 +6,9 @@ use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::api::admin::current_staff;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::live::{provide_live_events, LiveStatus};
 use crate::error::AppError;
-use crate::model::staff::StaffIdentity;
+use crate::model::staff::{Role, StaffIdentity};
 
 /// Layout for `/admin/...` pages.
 #[component]
@@ -31,6 +32,7 @@ pub fn AdminLayout() -> impl IntoView {
 #[component]
 fn SignedIn(staff: StaffIdentity) -> impl IntoView {
     let name = staff.display_name.clone();
+    provide_live_events(staff.has(Role::EventListener));
     provide_context(staff);
     view! {
         <header class="site-header admin-header">
@@ -38,6 +40,7 @@ fn SignedIn(staff: StaffIdentity) -> impl IntoView {
             <nav aria-label="Admin">
                 <A href="/admin">"Active carts"</A>
                 <a href="/events">"Live events"</a>
+                <LiveStatus/>
                 <span class="who" data-testid="staff-name">{name}</span>
                 <form method="post" action="/admin/logout">
                     <button type="submit" class="secondary">"Sign out"</button>

@@ -1,0 +1,235 @@
+//! The admin app's live link: a websocket to `/events/io` (gloo-net) exposed as signals.
+//!
+//! Views read [`LiveEvents`]: `last` changes with every cart event, `resyncs` whenever the
+//! client may have missed events (server said resync, or the link was re-established), and
+//! `state` says whether the link is live. Views put these in their resources' sources, so
+//! they refetch exactly what changed. On the server (SSR) the link is simply "connecting".
+
+use leptos::prelude::*;
+use serde::Deserialize;
+
+/// Whether live updates are flowing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Connecting,
+    Live,
+    Reconnecting,
+    /// The signed-in member's roles do not include `event_listener`.
+    Unavailable,
+}
+
+impl LinkState {
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkState::Connecting => "Connecting…",
+            LinkState::Live => "Live",
+            LinkState::Reconnecting => "Reconnecting…",
+            LinkState::Unavailable => "Live updates off (no event_listener role)",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            LinkState::Live => "live-status status-live",
+            LinkState::Connecting | LinkState::Reconnecting => "live-status status-reconnecting",
+            LinkState::Unavailable => "live-status",
+        }
+    }
+}
+
+/// A `cart_activity` payload.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct CartActivity {
+    pub cart_id: i64,
+    pub op: String,
+    pub version: i64,
+}
+
+/// The live link's signals, provided by the admin layout.
+#[derive(Clone, Copy)]
+pub struct LiveEvents {
+    pub state: RwSignal<LinkState>,
+    pub last: RwSignal<Option<CartActivity>>,
+    pub resyncs: RwSignal<u64>,
+    /// Every frame received, newest last (bounded), for the `/events` status page.
+    pub raw: RwSignal<Vec<String>>,
+    /// Lines typed on the status page go to the connection through this channel.
+    outgoing: StoredValue<Option<futures::channel::mpsc::UnboundedSender<String>>, LocalStorage>,
+}
+
+impl LiveEvents {
+    /// Sends a line over the websocket as it is (the status page's text box).
+    pub fn send_line(&self, line: String) {
+        self.outgoing.with_value(|sender| {
+            if let Some(sender) = sender {
+                let _ = sender.unbounded_send(line);
+            }
+        });
+    }
+}
+
+/// Creates the live link (connecting in the browser only) and provides it as context.
+pub fn provide_live_events(enabled: bool) -> LiveEvents {
+    let live = LiveEvents {
+        state: RwSignal::new(if enabled {
+            LinkState::Connecting
+        } else {
+            LinkState::Unavailable
+        }),
+        last: RwSignal::new(None),
+        resyncs: RwSignal::new(0),
+        raw: RwSignal::new(Vec::new()),
+        outgoing: StoredValue::new_local(None),
+    };
+    provide_context(live);
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    if enabled {
+        client::start(live);
+    }
+    live
+}
+
+/// The live link provided by the admin layout, if any.
+pub fn use_live_events() -> Option<LiveEvents> {
+    use_context::<LiveEvents>()
+}
+
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+mod client {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use futures::channel::mpsc::UnboundedReceiver;
+    use futures::{SinkExt, StreamExt};
+    use gloo_net::websocket::futures::WebSocket;
+    use gloo_net::websocket::Message;
+    use leptos::prelude::*;
+
+    use super::{CartActivity, LinkState, LiveEvents};
+
+    /// Raw frames kept for the status page.
+    const RAW_KEPT: usize = 200;
+
+    /// Reads one frame: updates `last` for cart activity and `resyncs` for resync frames.
+    fn apply_frame(live: LiveEvents, text: &str) {
+        live.raw.update(|raw| {
+            raw.push(text.to_string());
+            if raw.len() > RAW_KEPT {
+                raw.remove(0);
+            }
+        });
+        let Ok((kind, body)) = serde_json::from_str::<(String, serde_json::Value)>(text) else {
+            return;
+        };
+        match kind.as_str() {
+            "cart_activity" => {
+                if let Ok(activity) = serde_json::from_value::<CartActivity>(body) {
+                    live.last.set(Some(activity));
+                }
+            }
+            "resync" => live.resyncs.update(|n| *n += 1),
+            "listening" => live.state.set(LinkState::Live),
+            _ => {}
+        }
+    }
+
+    /// Longest wait between reconnection attempts.
+    const MAX_BACKOFF_MS: f64 = 10_000.0;
+
+    pub(super) fn start(live: LiveEvents) {
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = stopped.clone();
+        on_cleanup(move || stop.store(true, Ordering::Relaxed));
+        let (sender, lines) = futures::channel::mpsc::unbounded::<String>();
+        live.outgoing.set_value(Some(sender));
+        leptos::task::spawn_local(run(live, lines, stopped));
+    }
+
+    fn events_url() -> Option<String> {
+        let location = web_sys::window()?.location();
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        Some(format!("{scheme}://{}/events/io", location.host().ok()?))
+    }
+
+    /// What woke the connection loop.
+    enum Wake {
+        Frame(Result<Message, gloo_net::websocket::WebSocketError>),
+        Line(String),
+    }
+
+    async fn run(live: LiveEvents, mut lines: UnboundedReceiver<String>, stopped: Arc<AtomicBool>) {
+        let Some(url) = events_url() else { return };
+        let mut failures: u32 = 0;
+        while !stopped.load(Ordering::Relaxed) {
+            if let Ok(socket) = WebSocket::open(&url) {
+                let (mut sink, stream) = socket.split();
+                let listen = Message::Text(r#"{"listen":"cart_activity"}"#.to_string());
+                if sink.send(listen).await.is_ok() {
+                    if failures > 0 {
+                        // Back after a gap: anything may have changed meanwhile.
+                        live.resyncs.update(|n| *n += 1);
+                    }
+                    let mut wakes = futures::stream::select(
+                        stream.map(Wake::Frame),
+                        (&mut lines).map(Wake::Line),
+                    );
+                    while let Some(wake) = wakes.next().await {
+                        if stopped.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        match wake {
+                            Wake::Frame(Ok(Message::Text(text))) => {
+                                failures = 0;
+                                apply_frame(live, &text);
+                            }
+                            Wake::Frame(Ok(Message::Bytes(_))) => {}
+                            Wake::Frame(Err(_)) => break,
+                            Wake::Line(line) => {
+                                if sink.send(Message::Text(line)).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if stopped.load(Ordering::Relaxed) {
+                return;
+            }
+            live.state.set(LinkState::Reconnecting);
+            failures += 1;
+            // Exponential backoff with jitter, so a restarted server is not hit by every
+            // client at the same instant.
+            let base = (250.0 * 2f64.powi(failures.min(6) as i32)).min(MAX_BACKOFF_MS);
+            let delay = base * (0.5 + js_sys::Math::random() * 0.5);
+            gloo_timers::future::TimeoutFuture::new(delay as u32).await;
+        }
+    }
+}
+
+/// The link's state, for page headers.
+#[component]
+pub fn LiveStatus() -> impl IntoView {
+    let live = use_live_events();
+    view! {
+        {move || {
+            let state = live.map(|live| live.state.get()).unwrap_or(LinkState::Unavailable);
+            view! { <span class=state.class() data-testid="live-status">{state.label()}</span> }
+        }}
+        {move || {
+            live.map(|live| live.resyncs.get())
+                .filter(|count| *count > 0)
+                .map(|count| {
+                    view! {
+                        <span class="live-resync" data-testid="live-resync">
+                            {format!("Resynced ×{count}")}
+                        </span>
+                    }
+                })
+        }}
+    }
+}

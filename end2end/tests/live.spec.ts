@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { Browser, Page } from '@playwright/test';
+import { test, expect, isHydrated, waitForHydration } from './fixtures';
+
+// Live updates need the wasm client; the no-JavaScript project has nothing to test here.
+test.skip(({}, testInfo) => !isHydrated(testInfo), 'live updates need JavaScript');
+
+async function shopperWithCart(browser: Browser, baseURL: string | undefined) {
+  const context = await browser.newContext({ baseURL });
+  const shopper = await context.newPage();
+  await shopper.goto('/');
+  await waitForHydration(shopper, true);
+  await shopper.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
+  await expect(shopper.getByTestId('cart-count')).toHaveText('1');
+  await shopper.goto('/cart');
+  const code = (await shopper.getByTestId('help-code').textContent())!.trim();
+  return { context, shopper, code };
+}
+
+async function signIn(page: Page) {
+  await page.goto('/admin/login');
+  await waitForHydration(page, true);
+  await page.getByLabel('Username').fill('ben');
+  await page.getByLabel('Password').fill('rep-demo-pass');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+}
+
+test('the rep sees the shopper change the cart within a second, without a reload', async ({ page, browser }, testInfo) => {
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  await signIn(page);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+
+  await shopper.getByLabel('Quantity of Summer Gloves').fill('4');
+  await shopper.locator('tr[data-product="gloves-summer"]').getByRole('button', { name: 'Update' }).click();
+  await expect(shopper.getByTestId('subtotal')).toHaveText('$116.00');
+
+  const row = page.locator('tr[data-product="gloves-summer"]');
+  await expect(row.locator('.quantity')).toHaveText('4', { timeout: 1000 });
+  await expect(row).toHaveClass(/changed/);
+  await expect(page.getByTestId('detail-subtotal')).toHaveText('$116.00');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  await context.close();
+});
+
+test('the active carts list moves a changed cart to the top and highlights it', async ({ page, browser }, testInfo) => {
+  await signIn(page);
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  const first = page.getByTestId('cart-table').locator('tbody tr').first();
+  await expect(first).toContainText(code, { timeout: 2000 });
+  await shopper.goto('/products/brake-pads');
+  await waitForHydration(shopper, true);
+  await shopper.getByRole('button', { name: 'Add Disc Brake Pads to cart' }).click();
+  await expect(first).toContainText(code);
+  await expect(first).toHaveClass(/changed/);
+  await expect(first.locator('td').first()).toHaveText('2', { timeout: 1000 });
+  await context.close();
+});
+
+test('when the relay loses its Postgres connection the page resyncs and ends up correct', async ({ page, browser }, testInfo) => {
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  await signIn(page);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+
+  // Kill the LISTEN connection of the server under test.
+  const database = new URL(process.env.DATABASE_URL!).pathname.slice(1);
+  execFileSync('psql', [
+    '-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-Atc',
+    "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%'",
+  ]);
+  await expect(page.getByTestId('live-resync')).toBeVisible();
+
+  await shopper.getByRole('button', { name: 'Remove Summer Gloves from cart' }).click();
+  await expect(shopper.getByTestId('empty-cart')).toBeVisible();
+  await expect(page.getByTestId('detail-empty')).toBeVisible({ timeout: 3000 });
+  await context.close();
+});
+
+test('the events page shows this process\'s connections and the raw events', async ({ page, browser }, testInfo) => {
+  await signIn(page);
+  await page.goto('/events');
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  await expect(page.getByTestId('connection-count')).toHaveText(/^Serving \d+ connections$/);
+  await expect(page.getByTestId('session-names')).toContainText(/ben-\d+/);
+  await page.getByLabel('Send a line').fill('hello');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('raw-events')).toContainText('["error"');
+  const { context } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  await expect(page.getByTestId('raw-events')).toContainText('"op":"item_added"');
+  await context.close();
+});
