@@ -12,7 +12,7 @@ export LEPTOS_SITE_ADDR="127.0.0.1:${port}" LEPTOS_OUTPUT_NAME=tandem LEPTOS_SIT
   LEPTOS_SITE_PKG_DIR=pkg LEPTOS_WASM_OUTPUT_NAME=tandem LEPTOS_ENV=PROD APP_SEED_DEMO=true RUST_LOG="${RUST_LOG:-warn}"
 export BASE_URL="http://127.0.0.1:${port}"
 
-./target/release/server > "target/e2e-server.log" 2>&1 &
+"${SERVER_BIN:-./target/release/server}" > "target/e2e-server.log" 2>&1 &
 server_pid=$!
 cleanup() {
   kill "$server_pid" 2>/dev/null || true

@@ -20,6 +20,9 @@ pub enum AppError {
     /// Signed in, but the role does not allow this action.
     #[error("Your role does not allow this action.")]
     Forbidden,
+    /// Not allowed, with the reason (e.g. a discount above the rep cap).
+    #[error("{0}")]
+    NotAllowed(String),
     /// The input was understood but not acceptable; the message says how to fix it.
     #[error("{0}")]
     Invalid(String),
@@ -49,6 +52,7 @@ impl AppError {
             AppError::NotFound(_) => "NotFound",
             AppError::Unauthenticated => "Unauthenticated",
             AppError::Forbidden => "Forbidden",
+            AppError::NotAllowed(_) => "NotAllowed",
             AppError::Invalid(_) => "Invalid",
             AppError::Conflict(_) => "Conflict",
             AppError::RateLimited => "RateLimited",
@@ -75,6 +79,7 @@ impl<'de> Deserialize<'de> for AppError {
             "NotFound" => AppError::NotFound(message),
             "Unauthenticated" => AppError::Unauthenticated,
             "Forbidden" => AppError::Forbidden,
+            "NotAllowed" => AppError::NotAllowed(message),
             "Invalid" => AppError::Invalid(message),
             "Conflict" => AppError::Conflict(message),
             "RateLimited" => AppError::RateLimited,
@@ -115,7 +120,7 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,

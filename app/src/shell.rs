@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::components::assist::AssistPanel;
 use crate::components::cart_state::{provide_cart_state, CartNotice};
 use crate::components::header::SiteHeader;
 use crate::pages::admin::{ActiveCartsPage, AdminCartPage, AdminLayout, EventsPage, LoginPage};
@@ -70,6 +71,7 @@ fn Storefront() -> impl IntoView {
         <SiteHeader/>
         <main id="main">
             <CartNotice/>
+            <AssistPanel/>
             <Outlet/>
         </main>
     }

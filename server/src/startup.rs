@@ -119,6 +119,10 @@ pub fn router(
         .route("/admin/login", post(login::log_in))
         .route("/admin/logout", post(login::log_out))
         .route("/events/io", get(crate::realtime::ws::events_io))
+        .route(
+            "/api/cart/live",
+            get(crate::realtime::shopper_stream::cart_live),
+        )
         .leptos_routes_with_context(
             &leptos_options,
             routes,

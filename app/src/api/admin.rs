@@ -37,9 +37,22 @@ pub async fn find_carts(query: String) -> Result<FinderResult, AppError> {
 #[server(prefix = "/admin/api", endpoint = "cart")]
 pub async fn get_cart_detail(cart_id: i64) -> Result<CartDetail, AppError> {
     use crate::model::staff::Role;
-    use crate::server::{db, staff, AppState};
-    staff::require(&[Role::SalesRep, Role::Admin]).await?;
-    db::admin::detail(&AppState::current()?.db, cart_id).await
+    use crate::server::{staff, AppState};
+    let staff = staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    let state = AppState::current()?;
+    crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
+    load_detail(&state, cart_id).await
+}
+
+/// The cart detail with presence filled in.
+#[cfg(feature = "ssr")]
+pub(crate) async fn load_detail(
+    state: &crate::server::AppState,
+    cart_id: i64,
+) -> Result<CartDetail, AppError> {
+    let mut detail = crate::server::db::admin::detail(&state.db, cart_id).await?;
+    detail.shopper_online = crate::server::presence::shopper_online(state, cart_id).await;
+    Ok(detail)
 }
 
 /// Every staff account (admins only).

@@ -13,7 +13,11 @@ pub async fn get_cart() -> Result<Option<CartView>, AppError> {
     use crate::server::{db, shopper, AppState};
     let state = AppState::current()?;
     match shopper::current_cart().await? {
-        Some(cart_id) => Ok(Some(db::cart::load(&state.db, cart_id).await?)),
+        Some(cart_id) => {
+            let mut cart = db::cart::load(&state.db, cart_id).await?;
+            cart.rep_viewing = crate::server::presence::viewing_rep(&state, cart_id).await;
+            Ok(Some(cart))
+        }
         None => Ok(None),
     }
 }
@@ -38,7 +42,11 @@ pub async fn add_to_cart(
 
 /// Changes how many of a product the cart holds.
 #[server(prefix = "/api", endpoint = "cart/set")]
-pub async fn set_quantity(product_id: i64, quantity: String) -> Result<CartView, AppError> {
+pub async fn set_quantity(
+    product_id: i64,
+    quantity: String,
+    version: i64,
+) -> Result<CartView, AppError> {
     use crate::model::cart::parse_quantity;
     use crate::server::{db, form_post, shopper, AppState};
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
@@ -46,20 +54,31 @@ pub async fn set_quantity(product_id: i64, quantity: String) -> Result<CartView,
     let cart_id = shopper::current_cart()
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
-    db::cart::set_quantity(&state.db, cart_id, product_id, quantity).await?;
+    db::cart::set_quantity(&state.db, cart_id, product_id, quantity, version).await?;
     form_post::confirm("updated");
     db::cart::load(&state.db, cart_id).await
 }
 
 /// Takes a product out of the cart.
 #[server(prefix = "/api", endpoint = "cart/remove")]
-pub async fn remove_from_cart(product_id: i64) -> Result<CartView, AppError> {
+pub async fn remove_from_cart(product_id: i64, version: i64) -> Result<CartView, AppError> {
     use crate::server::{db, form_post, shopper, AppState};
     let state = AppState::current()?;
     let cart_id = shopper::current_cart()
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
-    db::cart::remove_item(&state.db, cart_id, product_id).await?;
+    db::cart::remove_item(&state.db, cart_id, product_id, version).await?;
     form_post::confirm("removed");
     db::cart::load(&state.db, cart_id).await
+}
+
+/// Hides a link a rep sent, once the shopper has opened or dismissed it.
+#[server(prefix = "/api", endpoint = "cart/dismiss-link")]
+pub async fn dismiss_link(link_id: i64) -> Result<(), AppError> {
+    use crate::server::{db, shopper, AppState};
+    let state = AppState::current()?;
+    let cart_id = shopper::current_cart()
+        .await?
+        .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
+    db::cart::dismiss_link(&state.db, cart_id, link_id).await
 }

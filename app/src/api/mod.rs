@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod rep;

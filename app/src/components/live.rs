@@ -141,8 +141,22 @@ mod client {
         let stop = stopped.clone();
         on_cleanup(move || stop.store(true, Ordering::Relaxed));
         let (sender, lines) = futures::channel::mpsc::unbounded::<String>();
+        let lines_slot = std::rc::Rc::new(std::cell::Cell::new(Some(lines)));
         live.outgoing.set_value(Some(sender));
-        leptos::task::spawn_local(run(live, lines, stopped));
+        // Connect only once the page has finished hydrating: an event landing mid-hydration
+        // would change a resource's source while its server-rendered view is being adopted.
+        Effect::new(move |started: Option<bool>| {
+            if started != Some(true) {
+                let (live, lines, stopped) = (live, lines_slot.take(), stopped.clone());
+                if let Some(lines) = lines {
+                    leptos::task::spawn_local(async move {
+                        gloo_timers::future::TimeoutFuture::new(50).await;
+                        run(live, lines, stopped).await;
+                    });
+                }
+            }
+            true
+        });
     }
 
     fn events_url() -> Option<String> {

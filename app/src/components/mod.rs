@@ -1,6 +1,7 @@
 //! Pieces of pages reused across them.
 
 pub mod add_to_cart;
+pub mod assist;
 pub mod cart_state;
 pub mod error_notice;
 pub mod header;

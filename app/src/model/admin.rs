@@ -40,6 +40,63 @@ pub struct CartDetail {
     pub user_agent: String,
     pub idle_seconds: i64,
     pub created_seconds_ago: i64,
+    /// Rep actions on this cart, newest first.
+    pub audit: Vec<AuditEntry>,
+    /// Whether the shopper has a storefront page open right now.
+    pub shopper_online: bool,
+}
+
+/// One line of a cart's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub audit_id: i64,
+    pub who: String,
+    pub action: String,
+    /// "Added 2 × Floor Pump Track", "Gave 10% off the cart: loyal customer", ...
+    pub summary: String,
+    pub seconds_ago: i64,
+}
+
+/// Turns a stored audit record into a sentence for the timeline.
+pub fn describe_audit(action: &str, detail: &serde_json::Value) -> String {
+    let text = |key: &str| detail[key].as_str().unwrap_or_default().to_string();
+    let number = |key: &str| detail[key].as_i64().unwrap_or_default();
+    let money = |key: &str| super::money::format_cents(number(key));
+    match action {
+        "item_added" => format!("Added {} (now {})", text("product"), number("after")),
+        "quantity_changed" => format!(
+            "Changed {} from {} to {}",
+            text("product"),
+            number("before"),
+            number("after")
+        ),
+        "item_removed" => format!("Removed {}", text("product")),
+        "discount_added" => {
+            let amount = match detail["basis_points"].as_i64() {
+                Some(bp) => format!("{}%", bp as f64 / 100.0),
+                None => money("amount_cents"),
+            };
+            let target = if detail["product_id"].is_null() {
+                "the cart"
+            } else {
+                "a line"
+            };
+            format!(
+                "Gave {amount} off {target} ({}); total {} → {}",
+                text("reason"),
+                money("total_before"),
+                money("total_after")
+            )
+        }
+        "discount_removed" => format!(
+            "Removed the discount \"{}\"; total {} → {}",
+            text("reason"),
+            money("total_before"),
+            money("total_after")
+        ),
+        "link_pushed" => format!("Sent a link to {}", text("path")),
+        other => other.replace('_', " "),
+    }
 }
 
 /// What the `/events` status page shows about this server process.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::pricing::Discount;
+
 /// The most of one product a single cart may hold.
 pub const MAX_QUANTITY: i32 = 99;
 
@@ -13,6 +15,9 @@ pub struct CartLine {
     pub name: String,
     pub unit_price_cents: i64,
     pub quantity: i32,
+    /// Taken off this line by line discounts.
+    pub discount_cents: i64,
+    /// What the line costs after its discounts.
     pub line_total_cents: i64,
     /// Units on hand, so the page can say when the quantity asked for cannot be met.
     pub stock: i32,
@@ -27,8 +32,37 @@ pub struct CartView {
     /// Raised by every change; edits send the version they were made against.
     pub version: i64,
     pub lines: Vec<CartLine>,
+    /// Before any discount.
     pub subtotal_cents: i64,
+    /// Taken off by discounts on the whole cart.
+    pub cart_discount_cents: i64,
+    /// What the shopper pays.
     pub total_cents: i64,
+    /// Discounts in force, in the order given, with what each took.
+    pub discounts: Vec<AppliedDiscount>,
+    /// Links a rep sent that the shopper has not dismissed, newest first.
+    pub links: Vec<PushedLink>,
+    /// Display name of a rep viewing this cart right now.
+    pub rep_viewing: Option<String>,
+}
+
+/// A discount in force and what it takes off now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedDiscount {
+    pub discount: Discount,
+    /// Product name for a line discount.
+    pub product_name: Option<String>,
+    pub taken_cents: i64,
+}
+
+/// A link a rep pushed to the shopper.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedLink {
+    pub link_id: i64,
+    /// A path on this site, e.g. `/products/helmet-aero`.
+    pub path: String,
+    pub note: String,
+    pub from: String,
 }
 
 impl CartView {

@@ -5,4 +5,6 @@ pub mod cart;
 pub mod catalog;
 pub mod help_code;
 pub mod money;
+pub mod pricing;
+pub mod rep_input;
 pub mod staff;

@@ -76,13 +76,29 @@ fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
                 {cart
                     .lines
                     .into_iter()
-                    .map(|line| view! { <CartLineRow line state/> })
+                    .map(|line| view! { <CartLineRow line state version=cart.version/> })
                     .collect_view()}
             </tbody>
         </table>
         <dl class="totals">
             <dt>"Subtotal"</dt>
             <dd data-testid="subtotal">{format_cents(cart.subtotal_cents)}</dd>
+            {cart
+                .discounts
+                .iter()
+                .map(|applied| {
+                    let label = match &applied.product_name {
+                        Some(name) => format!("{} off {} ({})", applied.discount.describe(), name, applied.discount.reason),
+                        None => format!("{} off ({})", applied.discount.describe(), applied.discount.reason),
+                    };
+                    view! {
+                        <dt class="discount">{label}</dt>
+                        <dd class="discount" data-testid="discount">
+                            {format_cents(-applied.taken_cents)}
+                        </dd>
+                    }
+                })
+                .collect_view()}
             <dt>"Total"</dt>
             <dd data-testid="total">{format_cents(cart.total_cents)}</dd>
         </dl>
@@ -90,7 +106,7 @@ fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
 }
 
 #[component]
-fn CartLineRow(line: CartLine, state: CartState) -> impl IntoView {
+fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView {
     let set_product_id = line.product_id.to_string();
     let remove_product_id = line.product_id.to_string();
     let quantity_label = format!("Quantity of {}", line.name);
@@ -104,6 +120,7 @@ fn CartLineRow(line: CartLine, state: CartState) -> impl IntoView {
             <td>
                 <ActionForm action=state.set attr:class="set-quantity">
                     <input type="hidden" name="product_id" value=set_product_id/>
+                    <input type="hidden" name="version" value=version.to_string()/>
                     <input
                         type="number"
                         name="quantity"
@@ -115,10 +132,21 @@ fn CartLineRow(line: CartLine, state: CartState) -> impl IntoView {
                     <button type="submit">"Update"</button>
                 </ActionForm>
             </td>
-            <td class="line-total">{format_cents(line.line_total_cents)}</td>
+            <td class="line-total">
+                {format_cents(line.line_total_cents)}
+                {(line.discount_cents > 0)
+                    .then(|| {
+                        view! {
+                            <small class="line-discount">
+                                {format!(" (−{})", format_cents(line.discount_cents))}
+                            </small>
+                        }
+                    })}
+            </td>
             <td>
                 <ActionForm action=state.remove attr:class="remove">
                     <input type="hidden" name="product_id" value=remove_product_id/>
+                    <input type="hidden" name="version" value=version.to_string()/>
                     <button type="submit" aria-label=remove_label>"Remove"</button>
                 </ActionForm>
             </td>

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod db;
 pub mod form_post;
+pub mod presence;
 pub mod realtime;
 pub mod redis_store;
 pub mod seed;

@@ -73,6 +73,17 @@ pub async fn current_cart() -> Result<Option<i64>, AppError> {
     Ok(None)
 }
 
+/// The cart of a request handled outside Leptos (the shopper's live stream); read-only.
+pub async fn cart_of(parts: &Parts, state: &AppState) -> Result<Option<i64>, AppError> {
+    let binding = Binding::from_parts(parts);
+    for token in binding.candidate_tokens().await {
+        if let Some(cart_id) = db::cart::find_active_by_token(&state.db, &token.hash()).await? {
+            return Ok(Some(cart_id));
+        }
+    }
+    Ok(None)
+}
+
 /// The current request's cart, opened now if the browser has none.
 pub async fn current_or_new_cart() -> Result<i64, AppError> {
     if let Some(cart_id) = current_cart().await? {
@@ -97,6 +108,10 @@ impl Binding {
     fn from_request() -> Result<Self, AppError> {
         let parts = use_context::<Parts>()
             .ok_or_else(|| AppError::internal("missing context", "request parts not provided"))?;
+        Ok(Self::from_parts(&parts))
+    }
+
+    fn from_parts(parts: &Parts) -> Self {
         let cookie_token = parts
             .headers
             .get_all(COOKIE)
@@ -112,14 +127,14 @@ impl Binding {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        Ok(Self {
+        Self {
             session: parts
                 .extensions
                 .get::<ShopperSession>()
                 .map(|s| s.0.clone()),
             cookie_token,
             user_agent,
-        })
+        }
     }
 
     /// The session's token first, then the cookie's. A malformed cookie is ignored: the

@@ -1,4 +1,6 @@
-//! The live relay's HTTP side: the `/events/io` websocket for staff.
+//! The live relay's HTTP side: the `/events/io` websocket for staff and the shopper's own
+//! `/api/cart/live` event stream.
 
 pub mod protocol;
+pub mod shopper_stream;
 pub mod ws;

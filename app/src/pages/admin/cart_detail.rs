@@ -4,6 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::rep_tools::{
+    provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink,
+};
 use crate::api::admin::get_cart_detail;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::use_live_events;
@@ -11,6 +14,7 @@ use crate::error::AppError;
 use crate::model::admin::{describe_idle, CartDetail};
 use crate::model::cart::CartView;
 use crate::model::money::format_cents;
+use crate::model::staff::{Role, StaffIdentity};
 
 /// The cart detail page.
 #[component]
@@ -33,9 +37,18 @@ pub fn AdminCartPage() -> impl IntoView {
             .map(|event| event.version)
     });
     let resyncs = move || live.map(|live| live.resyncs.get()).unwrap_or(0);
+    let actions = provide_rep_actions();
+    keep_marked_as_viewing(cart_id);
     let detail = Resource::new(
-        move || (cart_id(), this_cart_version.get(), resyncs()),
-        |(id, _, _)| async move {
+        move || {
+            (
+                cart_id(),
+                this_cart_version.get(),
+                resyncs(),
+                actions.revision.get(),
+            )
+        },
+        |(id, _, _, _)| async move {
             match id {
                 Some(id) => get_cart_detail(id).await,
                 None => Err(AppError::NotFound(
@@ -47,6 +60,7 @@ pub fn AdminCartPage() -> impl IntoView {
     // What the rep saw last, to highlight the lines that changed since.
     let previous = StoredValue::new(None::<CartView>);
     view! {
+        {move || actions.error.get().map(|error| view! { <ErrorNotice error/> })}
         <Transition fallback=|| view! { <p>"Loading the cart…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -80,9 +94,46 @@ fn changed_lines(before: Option<&CartView>, now: &CartView) -> Vec<i64> {
         .collect()
 }
 
+/// While the page is open, tells the shopper's page every 15 s that a rep is viewing.
+fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'static) {
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        use crate::api::rep::rep_viewing;
+        let handle = set_interval_with_handle(
+            move || {
+                if let Some(id) = cart_id() {
+                    leptos::task::spawn_local(async move {
+                        let _ = rep_viewing(id).await;
+                    });
+                }
+            },
+            std::time::Duration::from_secs(15),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = cart_id;
+}
+
 #[component]
 fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let cart = detail.cart;
+    let can_edit = use_context::<StaffIdentity>().is_some_and(|staff| staff.has(Role::SalesRep));
+    let (cart_id, version) = (cart.cart_id, cart.version);
+    let tools = can_edit.then(|| {
+        view! {
+            <AddProduct cart_id version/>
+            <Discounts cart_id version lines=cart.lines.clone() discounts=cart.discounts.clone()/>
+            <PushLink cart_id version/>
+        }
+    });
+    let presence = if detail.shopper_online {
+        "On the site now"
+    } else {
+        "Not on the site"
+    };
     view! {
         <Title text=format!("Cart {} · Tandem", cart.help_code)/>
         <h1>"Cart " <code data-testid="detail-help-code">{cart.help_code.clone()}</code></h1>
@@ -97,6 +148,8 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
             <dd>{describe_idle(detail.created_seconds_ago)}</dd>
             <dt>"Status"</dt>
             <dd>{detail.status}</dd>
+            <dt>"Shopper"</dt>
+            <dd data-testid="shopper-presence">{presence}</dd>
         </dl>
         {if cart.lines.is_empty() {
             view! { <p class="empty" data-testid="detail-empty">"This cart is empty."</p> }.into_any()
@@ -110,6 +163,7 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
                             <th scope="col">"Quantity"</th>
                             <th scope="col">"Total"</th>
                             <th scope="col">"Stock"</th>
+                            <th scope="col">"Change"</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -122,11 +176,19 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
                                         data-product=line.slug.clone()
                                         class:changed=changed.contains(&line.product_id)
                                     >
-                                        <th scope="row">{line.name}</th>
+                                        <th scope="row">{line.name.clone()}</th>
                                         <td>{format_cents(line.unit_price_cents)}</td>
                                         <td class="quantity">{line.quantity}</td>
-                                        <td>{format_cents(line.line_total_cents)}</td>
+                                        <td>
+                                            {format_cents(line.line_total_cents)}
+                                            {(line.discount_cents > 0)
+                                                .then(|| format!(" (−{})", format_cents(line.discount_cents)))}
+                                        </td>
                                         <td>{line.stock}</td>
+                                        <td>
+                                            {can_edit
+                                                .then(|| view! { <LineControls cart_id version line=line.clone()/> })}
+                                        </td>
                                     </tr>
                                 }
                             })
@@ -139,8 +201,19 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
         <dl class="totals">
             <dt>"Subtotal"</dt>
             <dd data-testid="detail-subtotal">{format_cents(cart.subtotal_cents)}</dd>
+            {(cart.subtotal_cents != cart.total_cents)
+                .then(|| {
+                    view! {
+                        <dt>"Discounts"</dt>
+                        <dd data-testid="detail-discounts">
+                            {format_cents(cart.total_cents - cart.subtotal_cents)}
+                        </dd>
+                    }
+                })}
             <dt>"Total"</dt>
             <dd data-testid="detail-total">{format_cents(cart.total_cents)}</dd>
         </dl>
+        {tools}
+        <AuditTimeline entries=detail.audit/>
     }
 }

@@ -6,6 +6,7 @@ pub mod carts;
 pub mod events;
 pub mod layout;
 pub mod login;
+pub mod rep_tools;
 
 pub use cart_detail::AdminCartPage;
 pub use carts::ActiveCartsPage;

@@ -177,5 +177,7 @@ pub async fn detail(db: &PgPool, cart_id: i64) -> Result<CartDetail, AppError> {
         user_agent,
         idle_seconds,
         created_seconds_ago,
+        audit: super::rep::audit_trail(db, cart_id).await?,
+        shopper_online: false,
     })
 }

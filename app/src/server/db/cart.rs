@@ -6,8 +6,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::cart::{CartLine, CartView, MAX_QUANTITY};
+use crate::model::cart::{AppliedDiscount, CartLine, CartView, PushedLink, MAX_QUANTITY};
 use crate::model::help_code::{HelpCode, LENGTH};
+use crate::model::pricing::{price, Discount, DiscountKind, LineInput};
 
 /// How often to draw a new help code when the drawn one is taken by another active cart.
 const HELP_CODE_ATTEMPTS: usize = 8;
@@ -54,7 +55,7 @@ fn random_help_code() -> HelpCode {
     HelpCode::from_indexes(indexes)
 }
 
-/// The cart with its lines and totals.
+/// The cart with its lines, discounts, links and totals, priced by `model::pricing`.
 pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
     let (help_code, version): (String, i64) =
         sqlx::query_as("select help_code, version from cart where cart_id = $1")
@@ -71,21 +72,47 @@ pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
     .bind(cart_id)
     .fetch_all(db)
     .await?;
+    let discounts = discounts(db, cart_id).await?;
+    let inputs: Vec<LineInput> = rows
+        .iter()
+        .map(
+            |(product_id, _, _, unit_price_cents, quantity, _)| LineInput {
+                product_id: *product_id,
+                unit_price_cents: *unit_price_cents,
+                quantity: i64::from(*quantity),
+            },
+        )
+        .collect();
+    let plain: Vec<Discount> = discounts.iter().map(|(d, _)| d.clone()).collect();
+    let priced = price(&inputs, &plain);
     let lines: Vec<CartLine> = rows
         .into_iter()
+        .zip(&priced.lines)
         .map(
-            |(product_id, slug, name, unit_price_cents, quantity, stock)| CartLine {
+            |((product_id, slug, name, unit_price_cents, quantity, stock), priced)| CartLine {
                 product_id,
                 slug,
                 name,
                 unit_price_cents,
                 quantity,
-                line_total_cents: unit_price_cents * i64::from(quantity),
+                discount_cents: priced.discount_cents,
+                line_total_cents: priced.total_cents,
                 stock,
             },
         )
         .collect();
-    let subtotal_cents = lines.iter().map(|line| line.line_total_cents).sum();
+    let applied = discounts
+        .into_iter()
+        .map(|(discount, product_name)| AppliedDiscount {
+            taken_cents: priced
+                .taken
+                .iter()
+                .find(|(id, _)| *id == discount.discount_id)
+                .map_or(0, |(_, off)| *off),
+            discount,
+            product_name,
+        })
+        .collect();
     let help_code = HelpCode::parse(&help_code)
         .map(|code| code.to_string())
         .unwrap_or(help_code);
@@ -94,9 +121,95 @@ pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
         help_code,
         version,
         lines,
-        subtotal_cents,
-        total_cents: subtotal_cents,
+        subtotal_cents: priced.subtotal_cents,
+        cart_discount_cents: priced.cart_discount_cents,
+        total_cents: priced.total_cents,
+        discounts: applied,
+        links: links(db, cart_id).await?,
+        rep_viewing: None,
     })
+}
+
+/// Discounts in force, in the order given, with the product name of line discounts.
+async fn discounts(db: &PgPool, cart_id: i64) -> sqlx::Result<Vec<(Discount, Option<String>)>> {
+    let rows: Vec<(
+        i64,
+        Option<i64>,
+        String,
+        Option<i32>,
+        Option<i64>,
+        String,
+        String,
+        Option<String>,
+    )> = sqlx::query_as(
+        "select d.discount_id, d.product_id, d.kind, d.basis_points, d.amount_cents, d.reason,
+                    s.display_name, p.name
+             from cart_discount d
+             join staff s on s.staff_id = d.created_by
+             left join product p on p.product_id = d.product_id
+             where d.cart_id = $1
+             order by d.discount_id",
+    )
+    .bind(cart_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                discount_id,
+                product_id,
+                kind,
+                basis_points,
+                amount_cents,
+                reason,
+                given_by,
+                product_name,
+            )| {
+                let kind = if kind == "percent" {
+                    DiscountKind::Percent {
+                        basis_points: i64::from(basis_points.unwrap_or(0)),
+                    }
+                } else {
+                    DiscountKind::Fixed {
+                        amount_cents: amount_cents.unwrap_or(0),
+                    }
+                };
+                (
+                    Discount {
+                        discount_id,
+                        product_id,
+                        kind,
+                        reason,
+                        given_by,
+                    },
+                    product_name,
+                )
+            },
+        )
+        .collect())
+}
+
+/// Links pushed to this cart and not dismissed, newest first.
+async fn links(db: &PgPool, cart_id: i64) -> sqlx::Result<Vec<PushedLink>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "select l.link_id, l.path, l.note, s.display_name
+         from pushed_link l join staff s on s.staff_id = l.created_by
+         where l.cart_id = $1 and l.dismissed_at is null
+         order by l.link_id desc limit 5",
+    )
+    .bind(cart_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(link_id, path, note, from)| PushedLink {
+            link_id,
+            path,
+            note,
+            from,
+        })
+        .collect())
 }
 
 /// Adds `quantity` of a product, merging with what the cart already holds.
@@ -137,14 +250,37 @@ pub async fn add_item(
     Ok(())
 }
 
-/// Sets the quantity of a product already in the cart.
+/// Refuses a change made against an older version of the cart.
+async fn check_version(
+    tx: &mut Transaction<'_, Postgres>,
+    cart_id: i64,
+    expected_version: i64,
+) -> Result<(), AppError> {
+    let version: i64 = sqlx::query_scalar("select version from cart where cart_id = $1 for update")
+        .bind(cart_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if version == expected_version {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "Your cart was just updated (perhaps by your sales rep), so nothing was changed. \
+             Here it is as it is now: please check it and try again."
+                .into(),
+        ))
+    }
+}
+
+/// Sets the quantity of a product already in the cart, if the cart is still at `expected_version`.
 pub async fn set_quantity(
     db: &PgPool,
     cart_id: i64,
     product_id: i64,
     quantity: i32,
+    expected_version: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
+    check_version(&mut tx, cart_id, expected_version).await?;
     let (name, stock) = product_for_update(&mut tx, product_id).await?;
     let held: i32 = sqlx::query_scalar(
         "select quantity from cart_item where cart_id = $1 and product_id = $2 for update",
@@ -171,18 +307,52 @@ pub async fn set_quantity(
     Ok(())
 }
 
-/// Removes a product from the cart. Removing what is already gone is not an error.
-pub async fn remove_item(db: &PgPool, cart_id: i64, product_id: i64) -> Result<(), AppError> {
+/// Removes a product from the cart, if the cart is still at `expected_version`. Removing
+/// what is already gone is not an error. The line's discounts go with it.
+pub async fn remove_item(
+    db: &PgPool,
+    cart_id: i64,
+    product_id: i64,
+    expected_version: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let present: bool = sqlx::query_scalar(
+        "select exists(select 1 from cart_item where cart_id = $1 and product_id = $2)",
+    )
+    .bind(cart_id)
+    .bind(product_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !present {
+        return Ok(());
+    }
+    check_version(&mut tx, cart_id, expected_version).await?;
+    sqlx::query("delete from cart_discount where cart_id = $1 and product_id = $2")
+        .bind(cart_id)
+        .bind(product_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("delete from cart_item where cart_id = $1 and product_id = $2")
         .bind(cart_id)
         .bind(product_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Hides a pushed link the shopper has dealt with.
+pub async fn dismiss_link(db: &PgPool, cart_id: i64, link_id: i64) -> Result<(), AppError> {
+    sqlx::query("update pushed_link set dismissed_at = now() where cart_id = $1 and link_id = $2 and dismissed_at is null")
+        .bind(cart_id)
+        .bind(link_id)
         .execute(db)
         .await?;
     Ok(())
 }
 
 /// Remembers that `request_id` was applied to the cart; false when it already was.
-async fn record_request(
+pub(crate) async fn record_request(
     tx: &mut Transaction<'_, Postgres>,
     cart_id: i64,
     request_id: Uuid,
@@ -197,7 +367,7 @@ async fn record_request(
     Ok(inserted.rows_affected() == 1)
 }
 
-async fn product_for_update(
+pub(crate) async fn product_for_update(
     tx: &mut Transaction<'_, Postgres>,
     product_id: i64,
 ) -> Result<(String, i32), AppError> {
@@ -208,7 +378,12 @@ async fn product_for_update(
         .ok_or_else(|| AppError::NotFound("That product is not sold here (any more).".into()))
 }
 
-fn check_quantity(name: &str, stock: i32, held: i32, wanted: i32) -> Result<(), AppError> {
+pub(crate) fn check_quantity(
+    name: &str,
+    stock: i32,
+    held: i32,
+    wanted: i32,
+) -> Result<(), AppError> {
     if stock == 0 {
         return Err(AppError::Invalid(format!("{name} is out of stock.")));
     }

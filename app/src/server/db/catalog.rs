@@ -59,3 +59,34 @@ pub async fn by_slug(db: &PgPool, slug: &str) -> sqlx::Result<Option<ProductDeta
         },
     ))
 }
+
+/// Up to 20 products whose name contains `query` (any case), for the rep's product search.
+pub async fn search(db: &PgPool, query: &str) -> sqlx::Result<Vec<ProductSummary>> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "select product_id, slug, name, category, price_cents, stock from product
+         where name ilike $1 order by name limit 20",
+    )
+    .bind(pattern)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(product_id, slug, name, category, price_cents, stock)| ProductSummary {
+                product_id,
+                slug,
+                name,
+                category,
+                price_cents,
+                stock,
+            },
+        )
+        .collect())
+}

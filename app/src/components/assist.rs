@@ -1,0 +1,135 @@
+//! What the shopper sees of a rep's help, on every storefront page: changes arriving live
+//! (with a notice saying the rep made them), a dismissible "a rep is viewing your cart"
+//! banner, and links the rep sent, as cards the shopper chooses to open.
+
+use leptos::prelude::*;
+
+use super::cart_state::use_cart_state;
+use crate::api::cart::DismissLink;
+
+/// The banner and link cards, and (in the browser) the live stream feeding them.
+#[component]
+pub fn AssistPanel() -> impl IntoView {
+    let state = use_cart_state();
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    live::listen(state);
+    let banner_dismissed = RwSignal::new(false);
+    let dismiss = ServerAction::<DismissLink>::new();
+    Effect::watch(
+        move || dismiss.value().get(),
+        move |outcome, _, _| {
+            if outcome.is_some() {
+                state.revision.update(|r| *r += 1);
+            }
+        },
+        false,
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                state
+                    .cart
+                    .get()
+                    .and_then(Result::ok)
+                    .flatten()
+                    .map(|cart| {
+                        let banner = cart
+                            .rep_viewing
+                            .clone()
+                            .filter(|_| !banner_dismissed.get())
+                            .map(|name| {
+                                view! {
+                                    <div class="rep-banner" role="status" data-testid="rep-banner">
+                                        <span>{format!("{name} from our sales team is looking at your cart to help you.")}</span>
+                                        <button class="secondary" on:click=move |_| banner_dismissed.set(true)>
+                                            "Dismiss"
+                                        </button>
+                                    </div>
+                                }
+                            });
+                        let links = cart
+                            .links
+                            .into_iter()
+                            .map(|link| {
+                                let note = (!link.note.is_empty()).then(|| view! { <p class="note">{link.note.clone()}</p> });
+                                view! {
+                                    <li class="pushed-link" data-testid="pushed-link">
+                                        <p>{format!("{} sent you a link:", link.from)}</p>
+                                        {note}
+                                        <a href=link.path.clone() class="open-link">{format!("Open {}", link.path)}</a>
+                                        <ActionForm action=dismiss attr:class="dismiss-link">
+                                            <input type="hidden" name="link_id" value=link.link_id.to_string()/>
+                                            <button type="submit" class="secondary">"Dismiss"</button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            {banner}
+                            <ul class="pushed-links">{links}</ul>
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+mod live {
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{EventSource, MessageEvent};
+
+    use super::super::cart_state::{CartState, Notice};
+
+    /// Opens `/api/cart/live` once the shopper has a cart, and applies what it says.
+    /// EventSource reconnects by itself; after it does, the cart is refetched.
+    pub(super) fn listen(state: CartState) {
+        let source: StoredValue<Option<EventSource>, LocalStorage> = StoredValue::new_local(None);
+        Effect::new(move |_| {
+            let has_cart = state.cart.get().and_then(Result::ok).flatten().is_some();
+            if !has_cart || source.with_value(Option::is_some) {
+                return;
+            }
+            let Ok(events) = EventSource::new("/api/cart/live") else {
+                return;
+            };
+            let on_cart = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let op = event
+                    .data()
+                    .as_string()
+                    .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
+                    .and_then(|payload| payload["op"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let message = match op.as_str() {
+                    "rep_link_pushed" => Some("Your sales rep sent you a link."),
+                    "rep_viewing" => None,
+                    op if op.starts_with("rep_") => Some("Your sales rep updated your cart."),
+                    _ => None,
+                };
+                if let Some(message) = message {
+                    state.notice.set(Some(Notice::Done(message.to_string())));
+                }
+                state.revision.update(|r| *r += 1);
+            });
+            let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                state.revision.update(|r| *r += 1);
+            });
+            let _ =
+                events.add_event_listener_with_callback("cart", on_cart.as_ref().unchecked_ref());
+            let _ = events
+                .add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+            // The listeners live as long as the page.
+            on_cart.forget();
+            on_resync.forget();
+            source.set_value(Some(events));
+        });
+        on_cleanup(move || {
+            if let Some(Some(events)) = source.try_with_value(|s| s.clone()) {
+                events.close();
+            }
+        });
+    }
+}

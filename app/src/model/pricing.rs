@@ -1,0 +1,305 @@
+//! Pricing: the only place totals are computed, on the server, in integer cents.
+//!
+//! Rules (documented in the README):
+//! 1. A line starts at unit price × quantity.
+//! 2. Line discounts apply to their line in the order they were given; cart discounts then
+//!    apply to the sum of the discounted lines, also in order.
+//! 3. A percentage discount takes `amount × basis_points / 10 000`, rounded half up to the
+//!    cent (so 10% of $0.05 is $0.01, and 10% of $0.04 is $0.00).
+//! 4. A fixed discount takes its amount, but never more than what is left: no line and no
+//!    cart ever goes below zero.
+//! 5. Totals are recomputed from scratch from the lines and the discounts still in force, so
+//!    removing a discount restores exactly the total there was without it.
+
+use serde::{Deserialize, Serialize};
+
+/// How much a discount takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiscountKind {
+    /// Basis points: 1000 is 10%.
+    Percent { basis_points: i64 },
+    /// Cents.
+    Fixed { amount_cents: i64 },
+}
+
+/// A discount in force on a cart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discount {
+    pub discount_id: i64,
+    /// `Some(product_id)` for a line discount, `None` for the whole cart.
+    pub product_id: Option<i64>,
+    pub kind: DiscountKind,
+    pub reason: String,
+    /// Display name of the rep who gave it.
+    pub given_by: String,
+}
+
+impl Discount {
+    /// "10%" or "$5.00".
+    pub fn describe(&self) -> String {
+        match self.kind {
+            DiscountKind::Percent { basis_points } => {
+                if basis_points % 100 == 0 {
+                    format!("{}%", basis_points / 100)
+                } else {
+                    format!("{}.{:02}%", basis_points / 100, basis_points % 100)
+                }
+            }
+            DiscountKind::Fixed { amount_cents } => super::money::format_cents(amount_cents),
+        }
+    }
+}
+
+/// A line to price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineInput {
+    pub product_id: i64,
+    pub unit_price_cents: i64,
+    pub quantity: i64,
+}
+
+/// A priced line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PricedLine {
+    pub product_id: i64,
+    /// Unit price × quantity.
+    pub base_cents: i64,
+    /// Taken off by line discounts.
+    pub discount_cents: i64,
+    /// What the line costs.
+    pub total_cents: i64,
+}
+
+/// The priced cart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricedCart {
+    pub lines: Vec<PricedLine>,
+    /// Sum of the lines' bases, before any discount.
+    pub subtotal_cents: i64,
+    /// Sum of the lines' totals (after line discounts).
+    pub lines_total_cents: i64,
+    /// Taken off by cart discounts.
+    pub cart_discount_cents: i64,
+    /// What the shopper pays.
+    pub total_cents: i64,
+    /// How much each discount took, by `discount_id`, in the order given.
+    pub taken: Vec<(i64, i64)>,
+}
+
+/// What a discount takes from `amount` (rules 3 and 4).
+pub fn discount_off(amount: i64, kind: DiscountKind) -> i64 {
+    let amount = amount.max(0);
+    let wanted = match kind {
+        DiscountKind::Percent { basis_points } => {
+            let basis_points = basis_points.clamp(0, 10_000);
+            // i128: no overflow even for absurd carts.
+            ((i128::from(amount) * i128::from(basis_points) + 5_000) / 10_000) as i64
+        }
+        DiscountKind::Fixed { amount_cents } => amount_cents.max(0),
+    };
+    wanted.min(amount)
+}
+
+/// Prices lines under discounts (given in the order they were made).
+pub fn price(lines: &[LineInput], discounts: &[Discount]) -> PricedCart {
+    let mut taken = Vec::with_capacity(discounts.len());
+    let priced: Vec<PricedLine> = lines
+        .iter()
+        .map(|line| {
+            let base = line.unit_price_cents.saturating_mul(line.quantity).max(0);
+            let mut total = base;
+            for discount in discounts
+                .iter()
+                .filter(|d| d.product_id == Some(line.product_id))
+            {
+                let off = discount_off(total, discount.kind);
+                total -= off;
+                taken.push((discount.discount_id, off));
+            }
+            PricedLine {
+                product_id: line.product_id,
+                base_cents: base,
+                discount_cents: base - total,
+                total_cents: total,
+            }
+        })
+        .collect();
+    let subtotal_cents = priced.iter().map(|l| l.base_cents).sum();
+    let lines_total_cents: i64 = priced.iter().map(|l| l.total_cents).sum();
+    let mut total = lines_total_cents;
+    for discount in discounts.iter().filter(|d| d.product_id.is_none()) {
+        let off = discount_off(total, discount.kind);
+        total -= off;
+        taken.push((discount.discount_id, off));
+    }
+    // Discounts on products no longer in the cart take nothing.
+    for discount in discounts {
+        if !taken.iter().any(|(id, _)| *id == discount.discount_id) {
+            taken.push((discount.discount_id, 0));
+        }
+    }
+    PricedCart {
+        lines: priced,
+        subtotal_cents,
+        lines_total_cents,
+        cart_discount_cents: lines_total_cents - total,
+        total_cents: total,
+        taken,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn percent(id: i64, product_id: Option<i64>, basis_points: i64) -> Discount {
+        Discount {
+            discount_id: id,
+            product_id,
+            kind: DiscountKind::Percent { basis_points },
+            reason: "test".into(),
+            given_by: "rep".into(),
+        }
+    }
+
+    fn fixed(id: i64, product_id: Option<i64>, amount_cents: i64) -> Discount {
+        Discount {
+            kind: DiscountKind::Fixed { amount_cents },
+            ..percent(id, product_id, 0)
+        }
+    }
+
+    #[test]
+    fn percentages_round_half_up_to_the_cent() {
+        assert_eq!(
+            discount_off(5, DiscountKind::Percent { basis_points: 1000 }),
+            1
+        );
+        assert_eq!(
+            discount_off(4, DiscountKind::Percent { basis_points: 1000 }),
+            0
+        );
+        assert_eq!(
+            discount_off(15, DiscountKind::Percent { basis_points: 1000 }),
+            2
+        );
+        assert_eq!(
+            discount_off(2999, DiscountKind::Percent { basis_points: 1500 }),
+            450
+        );
+    }
+
+    #[test]
+    fn a_fixed_discount_never_takes_more_than_there_is() {
+        assert_eq!(
+            discount_off(300, DiscountKind::Fixed { amount_cents: 500 }),
+            300
+        );
+    }
+
+    #[test]
+    fn line_discounts_come_before_cart_discounts() {
+        let lines = [
+            LineInput {
+                product_id: 1,
+                unit_price_cents: 1000,
+                quantity: 2,
+            },
+            LineInput {
+                product_id: 2,
+                unit_price_cents: 500,
+                quantity: 1,
+            },
+        ];
+        let priced = price(&lines, &[percent(1, None, 1000), fixed(2, Some(1), 500)]);
+        assert_eq!(priced.subtotal_cents, 2500);
+        assert_eq!(priced.lines[0].total_cents, 1500);
+        assert_eq!(priced.lines_total_cents, 2000);
+        assert_eq!(priced.cart_discount_cents, 200);
+        assert_eq!(priced.total_cents, 1800);
+    }
+
+    fn arb_lines() -> impl Strategy<Value = Vec<LineInput>> {
+        prop::collection::vec((1i64..=8, 0i64..=500_000, 1i64..=99), 0..8).prop_map(|raw| {
+            let mut lines: Vec<LineInput> = Vec::new();
+            for (product_id, unit_price_cents, quantity) in raw {
+                if !lines.iter().any(|l| l.product_id == product_id) {
+                    lines.push(LineInput {
+                        product_id,
+                        unit_price_cents,
+                        quantity,
+                    });
+                }
+            }
+            lines
+        })
+    }
+
+    fn arb_discounts() -> impl Strategy<Value = Vec<Discount>> {
+        prop::collection::vec(
+            (
+                prop::option::of(1i64..=8),
+                any::<bool>(),
+                1i64..=10_000,
+                1i64..=1_000_000,
+            ),
+            0..6,
+        )
+        .prop_map(|raw| {
+            raw.into_iter()
+                .enumerate()
+                .map(|(i, (product_id, is_percent, bp, cents))| {
+                    if is_percent {
+                        percent(i as i64 + 1, product_id, bp)
+                    } else {
+                        fixed(i as i64 + 1, product_id, cents)
+                    }
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn no_line_and_no_cart_is_ever_negative(lines in arb_lines(), discounts in arb_discounts()) {
+            let priced = price(&lines, &discounts);
+            prop_assert!(priced.total_cents >= 0);
+            prop_assert!(priced.lines.iter().all(|l| l.total_cents >= 0 && l.total_cents <= l.base_cents));
+            prop_assert!(priced.total_cents <= priced.subtotal_cents);
+        }
+
+        #[test]
+        fn what_the_discounts_took_adds_up_to_the_difference(lines in arb_lines(), discounts in arb_discounts()) {
+            let priced = price(&lines, &discounts);
+            let taken: i64 = priced.taken.iter().map(|(_, off)| off).sum();
+            prop_assert_eq!(taken, priced.subtotal_cents - priced.total_cents);
+            prop_assert_eq!(priced.taken.len(), discounts.len());
+        }
+
+        #[test]
+        fn removing_a_discount_restores_the_total_there_was_without_it(
+            lines in arb_lines(),
+            discounts in arb_discounts(),
+            extra in arb_discounts(),
+        ) {
+            let before = price(&lines, &discounts);
+            let mut with_extra = discounts.clone();
+            if let Some(mut added) = extra.into_iter().next() {
+                added.discount_id = 1000;
+                with_extra.push(added);
+            }
+            let after = price(&lines, &with_extra);
+            prop_assert!(after.total_cents <= before.total_cents);
+            with_extra.retain(|d| d.discount_id != 1000);
+            prop_assert_eq!(price(&lines, &with_extra).total_cents, before.total_cents);
+        }
+
+        #[test]
+        fn without_discounts_the_total_is_the_sum_of_price_times_quantity(lines in arb_lines()) {
+            let priced = price(&lines, &[]);
+            let expected: i64 = lines.iter().map(|l| l.unit_price_cents * l.quantity).sum();
+            prop_assert_eq!(priced.total_cents, expected);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `GET /api/cart/live`: the shopper's own live channel, as server-sent events.
+//!
+//! Authorised by the shopper's session or cart cookie, never by an id in the URL, and scoped
+//! to that one cart. A browser without a cart gets 204 (EventSource then stops asking), and
+//! crawlers, which do not run JavaScript, never open it: it costs nothing until a shopper
+//! with a cart has a page open. While it is open the shopper counts as "on the site" for reps.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::server::realtime::Event as HubEvent;
+use app::server::{presence, shopper, AppState};
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures::stream::{self, Stream};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+
+/// How often the presence mark is refreshed while the stream is open.
+const PRESENCE_REFRESH: Duration = Duration::from_secs(15);
+
+/// Opens the stream for the requesting shopper's cart.
+pub async fn cart_live(Extension(state): Extension<AppState>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let cart_id = match shopper::cart_of(&parts, &state).await {
+        Ok(Some(cart_id)) => cart_id,
+        Ok(None) => return StatusCode::NO_CONTENT.into_response(),
+        Err(error) => return (error.status(), error.to_string()).into_response(),
+    };
+    presence::shopper_here(&state, cart_id).await;
+    let events = state.hub.subscribe();
+    Sse::new(cart_events(state, cart_id, events))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
+}
+
+/// Ends the shopper's presence when the stream is dropped (tab closed, network gone).
+struct Presence {
+    state: AppState,
+    cart_id: i64,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let state = self.state.clone();
+        let cart_id = self.cart_id;
+        tokio::spawn(async move { presence::shopper_left(&state, cart_id).await });
+    }
+}
+
+fn cart_events(
+    state: AppState,
+    cart_id: i64,
+    events: Receiver<HubEvent>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    let presence = Presence { state, cart_id };
+    let refresh = tokio::time::interval_at(
+        tokio::time::Instant::now() + PRESENCE_REFRESH,
+        PRESENCE_REFRESH,
+    );
+    stream::unfold(
+        (events, refresh, presence),
+        move |(mut events, mut refresh, presence)| async move {
+            loop {
+                tokio::select! {
+                    event = events.recv() => {
+                        let out = match event {
+                            Ok(HubEvent::Activity { cart_id: id, frame }) if id == cart_id => {
+                                // The frame is ["cart_activity",<payload>]: send the payload.
+                                let payload = frame
+                                    .strip_prefix("[\"cart_activity\",")
+                                    .and_then(|rest| rest.strip_suffix(']'))
+                                    .unwrap_or("{}")
+                                    .to_string();
+                                Event::default().event("cart").data(payload)
+                            }
+                            Ok(HubEvent::Activity { .. }) => continue,
+                            Ok(HubEvent::Resync { .. }) | Err(RecvError::Lagged(_)) => {
+                                Event::default().event("resync").data("{}")
+                            }
+                            Err(RecvError::Closed) => return None,
+                        };
+                        return Some((Ok(out), (events, refresh, presence)));
+                    }
+                    _ = refresh.tick() => {
+                        presence::shopper_here(&presence.state, presence.cart_id).await;
+                    }
+                }
+            }
+        },
+    )
+}
