@@ -3,5 +3,6 @@
 
 mod events;
 mod helpers;
+mod rep;
 mod staff;
 mod storefront;

@@ -97,10 +97,15 @@ async fn the_cart_flow_works_as_plain_form_posts_without_javascript() {
         "{html}"
     );
 
+    let version = app.call("/api/cart", &[]).await.1["version"].to_string();
     let (status, _) = app
         .post_form(
             "/api/cart/set",
-            &[("product_id", &helmet), ("quantity", "1")],
+            &[
+                ("product_id", &helmet),
+                ("quantity", "1"),
+                ("version", &version),
+            ],
             "/cart",
         )
         .await;
@@ -108,8 +113,13 @@ async fn the_cart_flow_works_as_plain_form_posts_without_javascript() {
     let (_, html) = app.page("/cart").await;
     assert!(html.contains("$79.00"));
 
-    app.post_form("/api/cart/remove", &[("product_id", &helmet)], "/cart")
-        .await;
+    let version = app.call("/api/cart", &[]).await.1["version"].to_string();
+    app.post_form(
+        "/api/cart/remove",
+        &[("product_id", &helmet), ("version", &version)],
+        "/cart",
+    )
+    .await;
     let (_, html) = app.page("/cart").await;
     assert!(html.contains("Your cart is empty."));
 }
@@ -329,4 +339,47 @@ async fn scan(redis: &fred::clients::Pool, pattern: &str) -> Vec<String> {
         .await
         .unwrap();
     value.convert().unwrap()
+}
+
+#[tokio::test]
+async fn a_change_made_against_an_old_version_of_the_cart_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let socks = app.product_id("socks-stripes").await.to_string();
+    let (_, cart) = app
+        .call(
+            "/api/cart/add",
+            &[
+                ("product_id", &socks),
+                ("quantity", "2"),
+                ("request_id", &request_id()),
+            ],
+        )
+        .await;
+    let stale = cart["version"].to_string();
+    app.call(
+        "/api/cart/add",
+        &[
+            ("product_id", &socks),
+            ("quantity", "1"),
+            ("request_id", &request_id()),
+        ],
+    )
+    .await;
+    let (status, body) = app
+        .call(
+            "/api/cart/set",
+            &[
+                ("product_id", &socks),
+                ("quantity", "9"),
+                ("version", &stale),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("was just updated"));
+    let (_, now) = app.call("/api/cart", &[]).await;
+    assert_eq!(now["lines"][0]["quantity"], 3);
 }

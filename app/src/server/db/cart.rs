@@ -130,18 +130,21 @@ pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
     })
 }
 
+/// discount_id, product_id, kind, basis_points, amount_cents, reason, given by, product name.
+type DiscountRow = (
+    i64,
+    Option<i64>,
+    String,
+    Option<i32>,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+);
+
 /// Discounts in force, in the order given, with the product name of line discounts.
 async fn discounts(db: &PgPool, cart_id: i64) -> sqlx::Result<Vec<(Discount, Option<String>)>> {
-    let rows: Vec<(
-        i64,
-        Option<i64>,
-        String,
-        Option<i32>,
-        Option<i64>,
-        String,
-        String,
-        Option<String>,
-    )> = sqlx::query_as(
+    let rows: Vec<DiscountRow> = sqlx::query_as(
         "select d.discount_id, d.product_id, d.kind, d.basis_points, d.amount_cents, d.reason,
                     s.display_name, p.name
              from cart_discount d

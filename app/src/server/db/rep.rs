@@ -317,6 +317,9 @@ pub async fn push_link(
     Ok(())
 }
 
+/// discount_id, product_id, kind, basis_points, amount_cents.
+type DiscountRow = (i64, Option<i64>, String, Option<i32>, Option<i64>);
+
 /// (subtotal, total) of the cart as the transaction sees it, priced by `model::pricing`.
 async fn totals(tx: &mut Transaction<'_, Postgres>, cart_id: i64) -> Result<(i64, i64), AppError> {
     use crate::model::pricing::{price, Discount, LineInput};
@@ -327,7 +330,7 @@ async fn totals(tx: &mut Transaction<'_, Postgres>, cart_id: i64) -> Result<(i64
     .bind(cart_id)
     .fetch_all(&mut **tx)
     .await?;
-    let discounts: Vec<(i64, Option<i64>, String, Option<i32>, Option<i64>)> = sqlx::query_as(
+    let discounts: Vec<DiscountRow> = sqlx::query_as(
         "select discount_id, product_id, kind, basis_points, amount_cents from cart_discount
          where cart_id = $1 order by discount_id",
     )
