@@ -32,6 +32,9 @@ log "release build (wasm-release profile, wasm-opt -Oz)"
 cargo leptos build --release
 bash "$ROOT/scripts/wasm-size.sh"
 
+log "two processes behind nginx"
+bash "$ROOT/scripts/nginx-check.sh"
+
 log "end-to-end tests"
 bash "$ROOT/scripts/e2e.sh"
 log "all tests passed"

@@ -8,6 +8,7 @@ use app::server::realtime::{self, Hub};
 use app::server::redis_store::RedisSessionStore;
 use app::server::{db, seed, AppState, Config};
 use app::{shell, App};
+use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
 use axum::{middleware, Extension, Router};
 use fred::prelude::{Builder, ClientLike, Config as RedisConfig};
@@ -16,6 +17,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -145,6 +147,11 @@ pub fn router(
             csrf::refuse_cross_site,
         ))
         .layer(CompressionLayer::new())
+        // Which process answered: for operators behind a load balancer, and the proxy test.
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-tandem-process"),
+            HeaderValue::from(std::process::id()),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(leptos_options)
 }

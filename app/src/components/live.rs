@@ -54,10 +54,31 @@ pub struct LiveEvents {
     /// Every frame received, newest last (bounded), for the `/events` status page.
     pub raw: RwSignal<Vec<String>>,
     /// Lines typed on the status page go to the connection through this channel.
-    outgoing: StoredValue<Option<futures::channel::mpsc::UnboundedSender<String>>, LocalStorage>,
+    outgoing: StoredValue<Option<futures::channel::mpsc::UnboundedSender<String>>>,
+    /// Set once the link was switched on or off for the signed-in member.
+    decided: StoredValue<bool>,
 }
 
 impl LiveEvents {
+    /// Switches the link on (the member may listen to events) or off. Decided once; in the
+    /// browser, switching on opens the websocket.
+    pub fn enable(&self, allowed: bool) {
+        if self.decided.get_value() {
+            return;
+        }
+        self.decided.set_value(true);
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        {
+            if allowed {
+                client::start(*self);
+            } else {
+                self.state.set(LinkState::Unavailable);
+            }
+        }
+        #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+        let _ = allowed;
+    }
+
     /// Sends a line over the websocket as it is (the status page's text box).
     pub fn send_line(&self, line: String) {
         self.outgoing.with_value(|sender| {
@@ -68,24 +89,17 @@ impl LiveEvents {
     }
 }
 
-/// Creates the live link (connecting in the browser only) and provides it as context.
-pub fn provide_live_events(enabled: bool) -> LiveEvents {
+/// Creates the live link and provides it as context; [`LiveEvents::enable`] switches it on.
+pub fn provide_live_events() -> LiveEvents {
     let live = LiveEvents {
-        state: RwSignal::new(if enabled {
-            LinkState::Connecting
-        } else {
-            LinkState::Unavailable
-        }),
+        state: RwSignal::new(LinkState::Connecting),
         last: RwSignal::new(None),
         resyncs: RwSignal::new(0),
         raw: RwSignal::new(Vec::new()),
-        outgoing: StoredValue::new_local(None),
+        outgoing: StoredValue::new(None),
+        decided: StoredValue::new(false),
     };
     provide_context(live);
-    #[cfg(any(feature = "hydrate", feature = "csr"))]
-    if enabled {
-        client::start(live);
-    }
     live
 }
 

@@ -295,3 +295,84 @@ async fn wait_for(condition: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// Run by `scripts/nginx-check.sh` against two server processes behind nginx
+/// (`TANDEM_PROXY_URL`); ignored in the normal test run.
+#[tokio::test]
+#[ignore = "needs scripts/nginx-check.sh"]
+async fn through_the_reverse_proxy_every_change_reaches_a_rep_whichever_process_serves_it() {
+    let base = std::env::var("TANDEM_PROXY_URL").expect("TANDEM_PROXY_URL");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{base}/admin/login"))
+        .form(&[("username", "ava"), ("password", "rep-demo-pass")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.contains("Path=/events"))
+        .expect("staff cookie through the proxy")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let host = base.trim_start_matches("http://");
+    let mut request = format!("ws://{host}/events/io")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket through nginx");
+    listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+
+    let shopper = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let mut processes = std::collections::HashSet::new();
+    let mut cart_id = serde_json::Value::Null;
+    for _ in 0..6 {
+        let id = Uuid::new_v4().to_string();
+        let response = shopper
+            .post(format!("{base}/api/cart/add"))
+            .form(&[
+                ("product_id", "13"),
+                ("quantity", "1"),
+                ("request_id", id.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        processes.insert(
+            response.headers()["x-tandem-process"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+        let cart: serde_json::Value = response.json().await.unwrap();
+        cart_id = cart["cart_id"].clone();
+    }
+    assert_eq!(
+        processes.len(),
+        2,
+        "both processes served the shopper: {processes:?}"
+    );
+    // cart_created + six item changes, all heard on one connection to one process.
+    let mut heard = 0;
+    while heard < 7 {
+        let frame = next_text(&mut socket).await;
+        if frame[0] == "cart_activity" && frame[1]["cart_id"] == cart_id {
+            heard += 1;
+        }
+    }
+}

@@ -14,7 +14,8 @@ use crate::error::AppError;
 use crate::model::admin::{describe_idle, CartDetail};
 use crate::model::cart::CartView;
 use crate::model::money::format_cents;
-use crate::model::staff::{Role, StaffIdentity};
+use crate::model::staff::Role;
+use super::layout::CurrentStaff;
 
 /// The cart detail page.
 #[component]
@@ -34,7 +35,8 @@ pub fn AdminCartPage() -> impl IntoView {
             .last
             .get()
             .filter(|event| event.cart_id == id)
-            .map(|event| event.version)
+            // The op too: presence changes come with an unchanged version.
+            .map(|event| (event.version, event.op))
     });
     let resyncs = move || live.map(|live| live.resyncs.get()).unwrap_or(0);
     let actions = provide_rep_actions();
@@ -120,7 +122,7 @@ fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'sta
 #[component]
 fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let cart = detail.cart;
-    let can_edit = use_context::<StaffIdentity>().is_some_and(|staff| staff.has(Role::SalesRep));
+    let can_edit = use_context::<CurrentStaff>().is_some_and(|staff| staff.has(Role::SalesRep));
     let (cart_id, version) = (cart.cart_id, cart.version);
     let tools = can_edit.then(|| {
         view! {

@@ -79,14 +79,14 @@ fn RecentCarts(
     };
     view! {
         <h1>"Active carts"</h1>
-        <Transition fallback=|| view! { <p>"Loading carts…"</p> }>
+        <Suspense fallback=|| view! { <p>"Loading carts…"</p> }>
             {move || Suspend::new(async move {
                 match recent.await {
                     Ok(carts) => view! { <CartTable carts changed=changed()/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

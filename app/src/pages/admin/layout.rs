@@ -1,5 +1,10 @@
-//! The frame of every signed-in admin page: who is signed in, navigation, sign-out. Sends
-//! anyone without a staff session to the sign-in page.
+//! The frame of every signed-in admin page: who is signed in, navigation, the live link's
+//! state, sign-out. Sends anyone without a staff session to the sign-in page.
+//!
+//! The page itself (`<Outlet/>`) is deliberately *not* inside the `Suspense` that waits for
+//! the staff member: on the server a `Suspense` renders its children twice (once to find
+//! their resources, once with them loaded), so resources created inside it would exist
+//! twice on the server and once in the browser, and hydration would read the wrong ones.
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -10,30 +15,26 @@ use crate::components::live::{provide_live_events, LiveStatus};
 use crate::error::AppError;
 use crate::model::staff::{Role, StaffIdentity};
 
-/// Layout for `/admin/...` pages.
-#[component]
-pub fn AdminLayout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_staff());
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(staff) => view! { <SignedIn staff/> }.into_any(),
-                    Err(AppError::Unauthenticated) => {
-                        view! { <Redirect path="/admin/login"/> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+/// The signed-in staff member, as a resource shared by the admin pages.
+#[derive(Clone, Copy)]
+pub struct CurrentStaff(pub Resource<Result<StaffIdentity, AppError>>);
+
+impl CurrentStaff {
+    /// Whether the signed-in member holds `role` (false while loading or signed out).
+    pub fn has(&self, role: Role) -> bool {
+        self.0
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|staff| staff.has(role))
     }
 }
 
+/// Layout for `/admin/...` and `/events` pages.
 #[component]
-fn SignedIn(staff: StaffIdentity) -> impl IntoView {
-    let name = staff.display_name.clone();
-    provide_live_events(staff.has(Role::EventListener));
-    provide_context(staff);
+pub fn AdminLayout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_staff());
+    provide_context(CurrentStaff(me));
+    let live = provide_live_events();
     view! {
         <header class="site-header admin-header">
             <A href="/admin" attr:class="brand">"Tandem · Staff"</A>
@@ -41,10 +42,29 @@ fn SignedIn(staff: StaffIdentity) -> impl IntoView {
                 <A href="/admin">"Active carts"</A>
                 <a href="/events">"Live events"</a>
                 <LiveStatus/>
-                <span class="who" data-testid="staff-name">{name}</span>
-                <form method="post" action="/admin/logout">
-                    <button type="submit" class="secondary">"Sign out"</button>
-                </form>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        me.get()
+                            .map(|me| match me {
+                                Ok(staff) => {
+                                    live.enable(staff.has(Role::EventListener));
+                                    view! {
+                                        <span class="who" data-testid="staff-name">
+                                            {staff.display_name}
+                                        </span>
+                                        <form method="post" action="/admin/logout">
+                                            <button type="submit" class="secondary">"Sign out"</button>
+                                        </form>
+                                    }
+                                        .into_any()
+                                }
+                                Err(AppError::Unauthenticated) => {
+                                    view! { <Redirect path="/admin/login"/> }.into_any()
+                                }
+                                Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                            })
+                    }}
+                </Suspense>
             </nav>
         </header>
         <main class="admin">
