@@ -92,6 +92,6 @@ test('the events page shows this process\'s connections and the raw events', asy
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByTestId('raw-events')).toContainText('["error"');
   const { context } = await shopperWithCart(browser, testInfo.project.use.baseURL);
-  await expect(page.getByTestId('raw-events')).toContainText('"op":"item_added"');
+  await expect(page.getByTestId('raw-events')).toContainText(/"op" ?: ?"item_added"/);
   await context.close();
 });

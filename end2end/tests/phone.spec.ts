@@ -76,6 +76,7 @@ test('a stale edit by the rep is refused with a clear message and the cart is re
   await shopper.goto('/products/socks-stripes');
   await waitForHydration(shopper, true);
   await shopper.getByRole('button', { name: 'Add Striped Cycling Socks to cart' }).click();
+  await expect(shopper.getByTestId('cart-count')).toHaveText('1');
   await shopper.goto('/cart');
   const code = (await shopper.getByTestId('help-code').textContent())!.trim();
 

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::layout::CurrentStaff;
 use super::rep_tools::{
     provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink,
 };
@@ -15,7 +16,6 @@ use crate::model::admin::{describe_idle, CartDetail};
 use crate::model::cart::CartView;
 use crate::model::money::format_cents;
 use crate::model::staff::Role;
-use super::layout::CurrentStaff;
 
 /// The cart detail page.
 #[component]

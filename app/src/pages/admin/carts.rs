@@ -1,5 +1,7 @@
 //! `/admin`: the cart finder and the active-carts list.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, Redirect};
@@ -56,7 +58,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
                         } else {
                             view! {
                                 <h1>"Carts found by " {result.matched_by}</h1>
-                                <CartTable carts=result.carts changed=None/>
+                                <CartTable carts=result.carts changed=Vec::new()/>
                             }
                                 .into_any()
                         }
@@ -72,17 +74,45 @@ pub fn ActiveCartsPage() -> impl IntoView {
 fn RecentCarts(
     recent: Resource<Result<Vec<CartSummary>, crate::error::AppError>>,
 ) -> impl IntoView {
-    let changed = move || {
-        use_live_events()
-            .and_then(|live| live.last.get())
-            .map(|event| event.cart_id)
+    // Rows whose version moved on since an earlier refresh stay highlighted for a few
+    // seconds, however many other carts change meanwhile.
+    let seen = StoredValue::new(HashMap::<i64, (i64, f64)>::new());
+    let highlight = move |carts: &[CartSummary]| -> Vec<i64> {
+        let now = now_ms();
+        seen.update_value(|seen| {
+            for cart in carts {
+                match seen.get(&cart.cart_id) {
+                    Some((version, _)) if *version == cart.version => {}
+                    Some(_) => {
+                        seen.insert(cart.cart_id, (cart.version, now));
+                    }
+                    // First sight: not a change the rep watched happen.
+                    None => {
+                        seen.insert(cart.cart_id, (cart.version, f64::MIN));
+                    }
+                }
+            }
+        });
+        seen.with_value(|seen| {
+            carts
+                .iter()
+                .filter(|cart| {
+                    seen.get(&cart.cart_id)
+                        .is_some_and(|(_, at)| now - at < HIGHLIGHT_MS)
+                })
+                .map(|cart| cart.cart_id)
+                .collect()
+        })
     };
     view! {
         <h1>"Active carts"</h1>
         <Suspense fallback=|| view! { <p>"Loading carts…"</p> }>
             {move || Suspend::new(async move {
                 match recent.await {
-                    Ok(carts) => view! { <CartTable carts changed=changed()/> }.into_any(),
+                    Ok(carts) => {
+                        let changed = highlight(&carts);
+                        view! { <CartTable carts changed/> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -90,12 +120,27 @@ fn RecentCarts(
     }
 }
 
+/// How long a changed row stays highlighted.
+const HIGHLIGHT_MS: f64 = 4000.0;
+
+/// Milliseconds since the epoch in the browser; the server never highlights.
+fn now_ms() -> f64 {
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    {
+        0.0
+    }
+}
+
 /// Carts as rows, most recent activity first.
 #[component]
 pub fn CartTable(
     carts: Vec<CartSummary>,
-    /// The cart the latest live event was about: its row is highlighted.
-    changed: Option<i64>,
+    /// Carts that just changed: their rows are highlighted.
+    changed: Vec<i64>,
 ) -> impl IntoView {
     if carts.is_empty() {
         return view! { <p class="empty">"No carts match."</p> }.into_any();
@@ -119,7 +164,7 @@ pub fn CartTable(
                         view! {
                             <tr
                                 data-cart=cart.cart_id.to_string()
-                                class:changed=changed == Some(cart.cart_id)
+                                class:changed=changed.contains(&cart.cart_id)
                             >
                                 <th scope="row">
                                     <a href=format!("/admin/carts/{}", cart.cart_id)>
