@@ -10,6 +10,7 @@ use app::server::{db, seed, AppState, Config};
 use app::{shell, App};
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{middleware, Extension, Router};
 use fred::prelude::{Builder, ClientLike, Config as RedisConfig};
 use leptos::config::LeptosOptions;
@@ -91,8 +92,14 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // No Nagle delay: live frames are small and must leave at once.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

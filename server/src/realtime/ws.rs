@@ -139,13 +139,13 @@ async fn serve(mut socket: WebSocket, hub: &Hub) {
                         if !subscription.wants(cart_id) {
                             continue;
                         }
-                        (&*frame).into()
+                        frame
                     }
                     Ok(Event::Resync { frame }) => {
                         if subscription == Subscription::None {
                             continue;
                         }
-                        (&*frame).into()
+                        frame
                     }
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "fell behind; asking the client to resync");

@@ -409,3 +409,18 @@ async fn requests_from_another_site_are_refused() {
         .unwrap();
     assert_eq!(same_origin.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn production_never_gets_the_demo_staff_passwords() {
+    let app = spawn_app_with(&[("APP_ENV", "production")]).await;
+    let count: i64 = sqlx::query_scalar("select count(*) from staff")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let client = app.new_client();
+    assert_eq!(
+        app.log_in_with(&client, "admin", ADMIN_PASSWORD).await,
+        "/admin/login?error=invalid"
+    );
+}

@@ -15,18 +15,21 @@ use tokio::sync::broadcast;
 /// Events a connection may fall behind before it must resync.
 pub const CAPACITY: usize = 1024;
 
+/// A pre-rendered text frame; cloning it shares the bytes (no copy per connection).
+pub type Frame = axum::extract::ws::Utf8Bytes;
+
 /// Something every subscriber hears.
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A cart changed: its id (for filtering) and the frame `["cart_activity",<payload>]`.
-    Activity { cart_id: i64, frame: Arc<str> },
+    Activity { cart_id: i64, frame: Frame },
     /// Events may have been lost (the LISTEN connection dropped): refetch everything.
-    Resync { frame: Arc<str> },
+    Resync { frame: Frame },
 }
 
 impl Event {
     /// The text frame sent to websocket clients.
-    pub fn frame(&self) -> &Arc<str> {
+    pub fn frame(&self) -> &Frame {
         match self {
             Event::Activity { frame, .. } | Event::Resync { frame } => frame,
         }
@@ -176,7 +179,10 @@ mod tests {
         let payload = r#"{"cart_id":7,"op":"item_added","version":3}"#;
         let event = Event::from_notification(payload).unwrap();
         assert!(matches!(event, Event::Activity { cart_id: 7, .. }));
-        assert_eq!(&**event.frame(), format!("[\"cart_activity\",{payload}]"));
+        assert_eq!(
+            event.frame().as_str(),
+            format!("[\"cart_activity\",{payload}]")
+        );
         assert!(Event::from_notification("not json").is_none());
         assert!(Event::from_notification(r#"{"op":"x"}"#).is_none());
     }
