@@ -6,6 +6,17 @@ use crate::model::catalog::{Catalog, ProductDetail, ProductSummary};
 
 type SummaryRow = (i64, String, String, String, i64, i32);
 
+fn summary((product_id, slug, name, category, price_cents, stock): SummaryRow) -> ProductSummary {
+    ProductSummary {
+        product_id,
+        slug,
+        name,
+        category,
+        price_cents,
+        stock,
+    }
+}
+
 /// Products, optionally of one category, in name order, with every category for the filter.
 pub async fn list(db: &PgPool, category: Option<&str>) -> sqlx::Result<Catalog> {
     let categories = sqlx::query_scalar("select distinct category from product order by category")
@@ -19,19 +30,7 @@ pub async fn list(db: &PgPool, category: Option<&str>) -> sqlx::Result<Catalog> 
     .bind(category)
     .fetch_all(db)
     .await?;
-    let products = rows
-        .into_iter()
-        .map(
-            |(product_id, slug, name, category, price_cents, stock)| ProductSummary {
-                product_id,
-                slug,
-                name,
-                category,
-                price_cents,
-                stock,
-            },
-        )
-        .collect();
+    let products = rows.into_iter().map(summary).collect();
     Ok(Catalog {
         categories,
         products,
@@ -76,17 +75,5 @@ pub async fn search(db: &PgPool, query: &str) -> sqlx::Result<Vec<ProductSummary
     .bind(pattern)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(product_id, slug, name, category, price_cents, stock)| ProductSummary {
-                product_id,
-                slug,
-                name,
-                category,
-                price_cents,
-                stock,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(summary).collect())
 }
