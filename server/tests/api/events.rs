@@ -274,6 +274,40 @@ async fn a_thousand_connections_opened_and_closed_leave_nothing_behind() {
 }
 
 #[tokio::test]
+async fn a_client_that_falls_too_far_behind_is_told_to_resync_and_others_are_not_slowed() {
+    use app::server::realtime::{hub::CAPACITY, Event};
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&app, &cookie).await;
+    listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+    // The test runtime has one thread: publishing without yielding lets no connection task
+    // run, so this connection's queue overflows, as a stalled client's would.
+    for seq in 0..(CAPACITY as i64 * 3) {
+        let payload = format!(r#"{{"cart_id":{seq},"op":"flood","version":1}}"#);
+        app.state
+            .hub
+            .publish(Event::from_notification(&payload).unwrap());
+    }
+    let mut frame = next_text(&mut socket).await;
+    while frame[0] == "cart_activity" {
+        frame = next_text(&mut socket).await;
+    }
+    assert_eq!(frame[0], "resync", "{frame}");
+    assert_eq!(frame[1]["reason"], "lagged");
+    assert!(frame[1]["missed"].as_u64().unwrap() > 0);
+    // The connection stays usable: later events still arrive.
+    app.state.hub.publish(
+        Event::from_notification(r#"{"cart_id":999999,"op":"after","version":1}"#).unwrap(),
+    );
+    loop {
+        let frame = next_text(&mut socket).await;
+        if frame[0] == "cart_activity" && frame[1]["op"] == "after" {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_rep_on_one_process_sees_a_change_made_on_another() {
     let a = spawn_app().await;
     let b = spawn_app_on(&a).await;
