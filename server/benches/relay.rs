@@ -182,6 +182,7 @@ async fn run_scenario(
         duplicates: AtomicU64::new(0),
     });
     let ready = Arc::new(AtomicU64::new(0));
+    let stop = tokio_util::sync::CancellationToken::new();
     let mut tasks = Vec::with_capacity(clients);
     for _ in 0..clients {
         let mut request = format!("ws://127.0.0.1:{PORT}/events/io").into_client_request()?;
@@ -192,14 +193,19 @@ async fn run_scenario(
             .await?;
         let tally = tally.clone();
         let ready = ready.clone();
+        let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
             let mut seen = vec![false; events as usize];
             let mut latencies = Vec::with_capacity(events as usize);
             let mut count = 0u64;
-            // Generous: early clients idle while the rest connect (10k take a while).
-            while let Ok(Some(Ok(message))) =
-                tokio::time::timeout(Duration::from_secs(60), socket.next()).await
-            {
+            // No timer per message (it would be part of the measured cost): the main task
+            // cancels every client once the events are sent and a grace period has passed.
+            loop {
+                let message = tokio::select! {
+                    message = socket.next() => message,
+                    () = stop.cancelled() => break,
+                };
+                let Some(Ok(message)) = message else { break };
                 let Message::Text(text) = message else {
                     continue;
                 };
@@ -250,9 +256,18 @@ async fn run_scenario(
             .execute(pool)
             .await?;
     }
+    // Clients stop by themselves once they have every event; stragglers get five seconds.
+    let grace = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            stop.cancel();
+        }
+    });
     for task in tasks {
         let _ = task.await;
     }
+    grace.abort();
     let (_, cpu_after) = process_stats(pid);
 
     let expected = events * clients as u64;
