@@ -3,6 +3,7 @@
 pub mod add_to_cart;
 pub mod assist;
 pub mod cart_state;
+pub mod clock;
 pub mod error_notice;
 pub mod header;
 pub mod live;

@@ -1,5 +1,7 @@
 //! `/admin/carts/:id`: one shopper's cart as the rep sees it.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -9,6 +11,7 @@ use super::rep_tools::{
     provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink,
 };
 use crate::api::admin::get_cart_detail;
+use crate::components::clock::{now_ms, HIGHLIGHT_MS};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::use_live_events;
 use crate::error::AppError;
@@ -59,17 +62,31 @@ pub fn AdminCartPage() -> impl IntoView {
             }
         },
     );
-    // What the rep saw last, to highlight the lines that changed since.
+    // What the rep saw before, to highlight lines that changed (for a few seconds, however
+    // many refreshes happen meanwhile).
     let previous = StoredValue::new(None::<CartView>);
+    let changed_at = StoredValue::new(HashMap::<i64, f64>::new());
     view! {
         {move || actions.error.get().map(|error| view! { <ErrorNotice error/> })}
         <Transition fallback=|| view! { <p>"Loading the cart…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => {
-                        let changed = previous
+                        let now = now_ms();
+                        let newly = previous
                             .with_value(|before| changed_lines(before.as_ref(), &detail.cart));
                         previous.set_value(Some(detail.cart.clone()));
+                        changed_at.update_value(|at| {
+                            for product_id in newly {
+                                at.insert(product_id, now);
+                            }
+                        });
+                        let changed = changed_at.with_value(|at| {
+                            at.iter()
+                                .filter(|(_, when)| now - **when < HIGHLIGHT_MS)
+                                .map(|(product_id, _)| *product_id)
+                                .collect::<Vec<_>>()
+                        });
                         view! { <CartDetailView detail changed/> }.into_any()
                     }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),

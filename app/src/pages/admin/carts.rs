@@ -8,6 +8,7 @@ use leptos_router::components::{Form, Redirect};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{find_carts, list_active_carts};
+use crate::components::clock::{now_ms, HIGHLIGHT_MS};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::use_live_events;
 use crate::model::admin::{describe_idle, CartSummary};
@@ -117,21 +118,6 @@ fn RecentCarts(
                 }
             })}
         </Suspense>
-    }
-}
-
-/// How long a changed row stays highlighted.
-const HIGHLIGHT_MS: f64 = 4000.0;
-
-/// Milliseconds since the epoch in the browser; the server never highlights.
-fn now_ms() -> f64 {
-    #[cfg(any(feature = "hydrate", feature = "csr"))]
-    {
-        js_sys::Date::now()
-    }
-    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
-    {
-        0.0
     }
 }
 

@@ -19,14 +19,20 @@ pub const CHANNEL: &str = "cart_activity";
 /// Runs forever: relays every notification on [`CHANNEL`] to `hub`.
 pub async fn run(database_url: String, hub: Hub) {
     let mut backoff = Duration::from_millis(100);
+    let mut lost_events = false;
     loop {
         match listen(&database_url).await {
             Ok(mut listener) => {
                 backoff = Duration::from_millis(100);
                 tracing::info!("listening for {CHANNEL}");
+                // Only now, with LISTEN in force again: a client refetching on this resync
+                // sees every change made while we were away, and hears every later one.
+                if lost_events {
+                    hub.publish(Event::resync("listener_reconnected"));
+                }
                 let reason = relay(&mut listener, &hub).await;
                 tracing::warn!(%reason, "lost the {CHANNEL} listener; reconnecting");
-                hub.publish(Event::resync("listener_reconnected"));
+                lost_events = true;
             }
             Err(error) => {
                 tracing::warn!(%error, "could not listen for {CHANNEL}; retrying");
