@@ -230,26 +230,47 @@ pub async fn add_item(
         return Ok(());
     }
     let (name, stock) = product_for_update(&mut tx, product_id).await?;
-    let held: i32 = sqlx::query_scalar(
+    let held = held_quantity(&mut tx, cart_id, product_id)
+        .await?
+        .unwrap_or(0);
+    let wanted = held + quantity;
+    check_quantity(&name, stock, held, wanted)?;
+    put_quantity(&mut tx, cart_id, product_id, wanted).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many of a product the cart holds (locked for the rest of the transaction).
+pub(crate) async fn held_quantity(
+    tx: &mut Transaction<'_, Postgres>,
+    cart_id: i64,
+    product_id: i64,
+) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar(
         "select quantity from cart_item where cart_id = $1 and product_id = $2 for update",
     )
     .bind(cart_id)
     .bind(product_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .unwrap_or(0);
-    let wanted = held + quantity;
-    check_quantity(&name, stock, held, wanted)?;
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Makes the cart hold exactly `quantity` of a product (adding the line if needed).
+pub(crate) async fn put_quantity(
+    tx: &mut Transaction<'_, Postgres>,
+    cart_id: i64,
+    product_id: i64,
+    quantity: i32,
+) -> sqlx::Result<()> {
     sqlx::query(
         "insert into cart_item (cart_id, product_id, quantity) values ($1, $2, $3)
          on conflict (cart_id, product_id) do update set quantity = excluded.quantity",
     )
     .bind(cart_id)
     .bind(product_id)
-    .bind(wanted)
-    .execute(&mut *tx)
+    .bind(quantity)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -285,14 +306,9 @@ pub async fn set_quantity(
     let mut tx = db.begin().await?;
     check_version(&mut tx, cart_id, expected_version).await?;
     let (name, stock) = product_for_update(&mut tx, product_id).await?;
-    let held: i32 = sqlx::query_scalar(
-        "select quantity from cart_item where cart_id = $1 and product_id = $2 for update",
-    )
-    .bind(cart_id)
-    .bind(product_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| AppError::NotFound(format!("{name} is no longer in your cart.")))?;
+    let held = held_quantity(&mut tx, cart_id, product_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{name} is no longer in your cart.")))?;
     if held == quantity {
         return Ok(());
     }
@@ -300,12 +316,7 @@ pub async fn set_quantity(
     if quantity > held {
         check_quantity(&name, stock, 0, quantity)?;
     }
-    sqlx::query("update cart_item set quantity = $3 where cart_id = $1 and product_id = $2")
-        .bind(cart_id)
-        .bind(product_id)
-        .bind(quantity)
-        .execute(&mut *tx)
-        .await?;
+    put_quantity(&mut tx, cart_id, product_id, quantity).await?;
     tx.commit().await?;
     Ok(())
 }

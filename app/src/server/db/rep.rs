@@ -7,7 +7,9 @@ use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::cart::{check_quantity, product_for_update, record_request};
+use super::cart::{
+    check_quantity, held_quantity, product_for_update, put_quantity, record_request,
+};
 use crate::error::AppError;
 use crate::model::admin::AuditEntry;
 use crate::model::pricing::DiscountKind;
@@ -69,19 +71,13 @@ async fn audit(
     Ok(())
 }
 
+/// How many of a product the cart holds (0 when none), locked for the transaction.
 async fn held(
     tx: &mut Transaction<'_, Postgres>,
     cart_id: i64,
     product_id: i64,
 ) -> sqlx::Result<i32> {
-    Ok(
-        sqlx::query_scalar("select quantity from cart_item where cart_id = $1 and product_id = $2")
-            .bind(cart_id)
-            .bind(product_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .unwrap_or(0),
-    )
+    Ok(held_quantity(tx, cart_id, product_id).await?.unwrap_or(0))
 }
 
 /// Adds a product (merging with what the cart holds).
@@ -98,15 +94,7 @@ pub async fn add_item(
     let before = held(&mut tx, change.cart_id, product_id).await?;
     let after = before + quantity;
     check_quantity(&name, stock, before, after)?;
-    sqlx::query(
-        "insert into cart_item (cart_id, product_id, quantity) values ($1, $2, $3)
-         on conflict (cart_id, product_id) do update set quantity = excluded.quantity",
-    )
-    .bind(change.cart_id)
-    .bind(product_id)
-    .bind(after)
-    .execute(&mut *tx)
-    .await?;
+    put_quantity(&mut tx, change.cart_id, product_id, after).await?;
     audit(
         &mut tx,
         change,
@@ -138,12 +126,7 @@ pub async fn set_quantity(
     if quantity > before {
         check_quantity(&name, stock, 0, quantity)?;
     }
-    sqlx::query("update cart_item set quantity = $3 where cart_id = $1 and product_id = $2")
-        .bind(change.cart_id)
-        .bind(product_id)
-        .bind(quantity)
-        .execute(&mut *tx)
-        .await?;
+    put_quantity(&mut tx, change.cart_id, product_id, quantity).await?;
     audit(
         &mut tx,
         change,
