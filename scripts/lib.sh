@@ -76,3 +76,14 @@ ensure_browser() {
   apt_install chromium
   (cd "$ROOT/end2end" && { [ -x node_modules/.bin/playwright ] || npm ci --no-audit --no-fund; })
 }
+
+# Prints the free space where the build goes and warns early when it is short: a full disk
+# shows up much later as a linker "Bus error", which says nothing about the cause.
+report_free_disk() {
+  local free_kb
+  free_kb="$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')"
+  log "free disk at $ROOT: $((free_kb / 1024 / 1024)) GiB"
+  if [ "$free_kb" -lt $((8 * 1024 * 1024)) ]; then
+    log "WARNING: under 8 GiB free; the debug, release and wasm builds need about that much"
+  fi
+}

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
+report_free_disk
 
 log "formatting"
 cargo fmt --all --check

@@ -4,6 +4,7 @@
 //! events, and a ping timer. Nothing else is kept per connection, which keeps an idle
 //! connection to a few kilobytes (small socket buffers, see `upgrade_with_small_buffers`).
 
+use std::future::Future;
 use std::time::Duration;
 
 use app::model::staff::Role;
@@ -15,7 +16,9 @@ use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, W
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use tokio::sync::broadcast::error::RecvError;
+use futures::SinkExt;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::broadcast::Receiver;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 use tracing::Instrument;
 
@@ -26,6 +29,8 @@ use super::protocol::{self, Subscription, MAX_CLIENT_MESSAGE};
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A send that takes longer than this means the client stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// At most this many queued events share one socket write (about 10 KiB of frames).
+const MAX_FRAMES_PER_WRITE: usize = 64;
 
 /// Checks upgrade, session and role, then hands the socket to [`serve`]. A foreign `Origin`
 /// never gets here: the CSRF layer refuses cross-site upgrades with 403.
@@ -65,8 +70,12 @@ pub async fn events_io(
 /// tungstenite's default read buffer alone is 128 KiB; these connections mostly idle.
 fn upgrade_with_small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
     upgrade
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Clients send a few short messages; tungstenite zero-fills this much on every read
+        // attempt, so a small buffer is cheaper per event as well as per connection.
+        .read_buffer_size(256)
+        // Frames are written at the flush that ends each send, so queued events that are
+        // sent together share a write; the buffer only grows as far as that batch.
+        .write_buffer_size(64 * 1024)
         .max_write_buffer_size(1024 * 1024)
         // Larger than our limit, so an oversized message reaches us and is answered with 1009.
         .max_message_size(MAX_CLIENT_MESSAGE * 4)
@@ -92,6 +101,20 @@ async fn serve(mut socket: WebSocket, hub: &Hub) {
 
     let end = loop {
         tokio::select! {
+            // Events first: while one is ready, the socket and the timer are not polled at
+            // all, which at ten thousand connections is most of the per-event work left
+            // besides the write itself. Client messages wait at most one batch.
+            biased;
+            event = events.recv() => {
+                let frame = match relayed(event, subscription) {
+                    Relay::Send(frame) => frame,
+                    Relay::Skip => continue,
+                    Relay::Closed => break End::Gone("server shutting down".into()),
+                };
+                if let Err(end) = send_with_queued(&mut socket, frame, &mut events, subscription).await {
+                    break end;
+                }
+            },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     if text.len() > MAX_CLIENT_MESSAGE {
@@ -133,30 +156,6 @@ async fn serve(mut socket: WebSocket, hub: &Hub) {
                     break End::Gone(text);
                 }
             },
-            event = events.recv() => {
-                let frame: Utf8Bytes = match event {
-                    Ok(Event::Activity { cart_id, frame }) => {
-                        if !subscription.wants(cart_id) {
-                            continue;
-                        }
-                        frame
-                    }
-                    Ok(Event::Resync { frame }) => {
-                        if subscription == Subscription::None {
-                            continue;
-                        }
-                        frame
-                    }
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "fell behind; asking the client to resync");
-                        hub::resync_frame("lagged", Some(missed)).into()
-                    }
-                    Err(RecvError::Closed) => break End::Gone("server shutting down".into()),
-                };
-                if let Err(end) = send(&mut socket, frame).await {
-                    break end;
-                }
-            },
             _ = ping.tick() => {
                 if awaiting_pong {
                     break End::Dead;
@@ -194,12 +193,91 @@ async fn serve(mut socket: WebSocket, hub: &Hub) {
     }
 }
 
+/// What to do with one event from the hub on this connection.
+enum Relay {
+    Send(Utf8Bytes),
+    Skip,
+    Closed,
+}
+
+fn relayed<E: Into<Missed>>(event: Result<Event, E>, subscription: Subscription) -> Relay {
+    match event.map_err(Into::into) {
+        Ok(Event::Activity { cart_id, frame }) if subscription.wants(cart_id) => Relay::Send(frame),
+        Ok(Event::Resync { frame }) if subscription != Subscription::None => Relay::Send(frame),
+        Ok(_) | Err(Missed::Nothing) => Relay::Skip,
+        Err(Missed::Lagged(missed)) => {
+            tracing::warn!(missed, "fell behind; asking the client to resync");
+            Relay::Send(hub::resync_frame("lagged", Some(missed)).into())
+        }
+        Err(Missed::Closed) => Relay::Closed,
+    }
+}
+
+/// The hub's receive errors, blocking or not, in one shape.
+enum Missed {
+    Nothing,
+    Lagged(u64),
+    Closed,
+}
+
+impl From<RecvError> for Missed {
+    fn from(error: RecvError) -> Self {
+        match error {
+            RecvError::Lagged(missed) => Missed::Lagged(missed),
+            RecvError::Closed => Missed::Closed,
+        }
+    }
+}
+
+impl From<TryRecvError> for Missed {
+    fn from(error: TryRecvError) -> Self {
+        match error {
+            TryRecvError::Empty => Missed::Nothing,
+            TryRecvError::Lagged(missed) => Missed::Lagged(missed),
+            TryRecvError::Closed => Missed::Closed,
+        }
+    }
+}
+
+/// Sends `frame` and every event already queued behind it in one socket write. A connection
+/// that keeps up sends one frame per write; one that fell behind catches up with fewer
+/// system calls instead of falling further behind.
+async fn send_with_queued(
+    socket: &mut WebSocket,
+    frame: Utf8Bytes,
+    events: &mut Receiver<Event>,
+    subscription: Subscription,
+) -> Result<(), End> {
+    within_send_timeout(socket.feed(Message::Text(frame))).await?;
+    for _ in 0..MAX_FRAMES_PER_WRITE {
+        match events.try_recv() {
+            Err(TryRecvError::Empty) => break,
+            event => match relayed(event, subscription) {
+                Relay::Send(frame) => {
+                    within_send_timeout(socket.feed(Message::Text(frame))).await?
+                }
+                Relay::Skip => {}
+                Relay::Closed => return Err(End::Gone("server shutting down".into())),
+            },
+        }
+    }
+    within_send_timeout(socket.flush()).await
+}
+
 async fn send(socket: &mut WebSocket, frame: Utf8Bytes) -> Result<(), End> {
     socket_send(socket, Message::Text(frame)).await
 }
 
 async fn socket_send(socket: &mut WebSocket, message: Message) -> Result<(), End> {
-    let mut sending = std::pin::pin!(socket.send(message));
+    within_send_timeout(socket.send(message)).await
+}
+
+/// Runs a send, flush or feed; one that cannot finish within [`SEND_TIMEOUT`] means the
+/// client stopped reading.
+async fn within_send_timeout(
+    sending: impl Future<Output = Result<(), axum::Error>>,
+) -> Result<(), End> {
+    let mut sending = std::pin::pin!(sending);
     // A reading client's socket takes the frame at once; only a send that has to wait gets
     // a timer (one timer per delivery is measurable at ten thousand connections).
     let sent = match futures::poll!(sending.as_mut()) {

@@ -308,6 +308,68 @@ async fn a_client_that_falls_too_far_behind_is_told_to_resync_and_others_are_not
 }
 
 #[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_others() {
+    use app::server::realtime::Event;
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    // A tiny receive window, so the stalled client's socket fills after a few frames.
+    let stalled_tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    stalled_tcp.set_recv_buffer_size(4096).unwrap();
+    let stalled_tcp = stalled_tcp.connect(app.address).await.unwrap();
+    let mut request = format!("ws://{}/events/io", app.address)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    let (mut stalled, _) = tokio_tungstenite::client_async(request, stalled_tcp)
+        .await
+        .unwrap();
+    stalled
+        .send(Message::text(r#"{"listen":"cart_activity"}"#))
+        .await
+        .unwrap();
+    let mut reading = connect(&app, &cookie).await;
+    listen(&mut reading, r#"{"listen":"cart_activity"}"#).await;
+    wait_for(|| app.state.hub.connection_count() == 2).await;
+
+    // 200 frames of 64 KiB: far more than the socket buffers between server and the
+    // stalled client hold, far fewer than the queue that would make it resync.
+    let padding = "x".repeat(64 * 1024);
+    let events = 200;
+    for version in 0..events {
+        let payload =
+            format!(r#"{{"cart_id":1,"op":"big","version":{version},"pad":"{padding}"}}"#);
+        app.state
+            .hub
+            .publish(Event::from_notification(&payload).unwrap());
+        tokio::task::yield_now().await;
+    }
+    let mut received = 0;
+    while received < events {
+        let frame = next_text(&mut reading).await;
+        if frame[0] == "cart_activity" {
+            assert_eq!(frame[1]["version"], received, "in order, none lost");
+            received += 1;
+        }
+    }
+
+    // The stalled client's send times out and its connection is dropped; nothing waits on it.
+    for _ in 0..80 {
+        if app.state.hub.connection_count() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        app.state.hub.connection_count(),
+        1,
+        "only the reading client is left"
+    );
+    drop(stalled);
+}
+
+#[tokio::test]
 async fn a_rep_on_one_process_sees_a_change_made_on_another() {
     let a = spawn_app().await;
     let b = spawn_app_on(&a).await;

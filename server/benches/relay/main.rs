@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod ws_reader;
+use ws_reader::WsReader;
+
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -160,10 +163,12 @@ fn process_stats(pid: u32) -> (u64, u64) {
     (rss_kb * 1024, ticks * 10) // 100 ticks per second
 }
 
-struct Tally {
-    latencies_us: Mutex<Vec<u32>>,
-    received: AtomicU64,
-    duplicates: AtomicU64,
+/// What one client heard. Shared with the main task, so a client stopped early still counts;
+/// only its own task locks it while the scenario runs, so the lock is never contended.
+#[derive(Default)]
+struct Heard {
+    latencies_us: Vec<u32>,
+    duplicates: u64,
 }
 
 async fn run_scenario(
@@ -176,39 +181,23 @@ async fn run_scenario(
 ) -> anyhow::Result<()> {
     let events = rate * seconds;
     let (rss_before, _) = process_stats(pid);
-    let tally = Arc::new(Tally {
-        latencies_us: Mutex::new(Vec::with_capacity((events as usize) * clients)),
-        received: AtomicU64::new(0),
-        duplicates: AtomicU64::new(0),
-    });
     let ready = Arc::new(AtomicU64::new(0));
-    let stop = tokio_util::sync::CancellationToken::new();
     let mut tasks = Vec::with_capacity(clients);
+    let mut records = Vec::with_capacity(clients);
     for _ in 0..clients {
-        let mut request = format!("ws://127.0.0.1:{PORT}/events/io").into_client_request()?;
-        request.headers_mut().insert("cookie", cookie.parse()?);
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-        socket
-            .send(Message::text(r#"{"listen":"cart_activity"}"#))
-            .await?;
-        let tally = tally.clone();
+        let mut socket = WsReader::connect(PORT, cookie).await?;
+        socket.send_text(r#"{"listen":"cart_activity"}"#).await?;
+        let heard = Arc::new(Mutex::new(Heard {
+            latencies_us: Vec::with_capacity(events as usize),
+            duplicates: 0,
+        }));
+        records.push(heard.clone());
         let ready = ready.clone();
-        let stop = stop.clone();
+        // No timer or cancellation future per message (they would be part of the measured
+        // cost): a client stops once it has every event, or is aborted after a grace period.
         tasks.push(tokio::spawn(async move {
             let mut seen = vec![false; events as usize];
-            let mut latencies = Vec::with_capacity(events as usize);
-            let mut count = 0u64;
-            // No timer per message (it would be part of the measured cost): the main task
-            // cancels every client once the events are sent and a grace period has passed.
-            loop {
-                let message = tokio::select! {
-                    message = socket.next() => message,
-                    () = stop.cancelled() => break,
-                };
-                let Some(Ok(message)) = message else { break };
-                let Message::Text(text) = message else {
-                    continue;
-                };
+            while let Ok(Some(text)) = socket.next_text().await {
                 if text.starts_with("[\"listening\"") {
                     ready.fetch_add(1, Ordering::Relaxed);
                     continue;
@@ -218,23 +207,22 @@ async fn run_scenario(
                 }
                 // The harness's own cost is part of the measured latency: read the two
                 // numbers without building a JSON tree.
-                let seq = number_after(&text, "\"version\":").unwrap_or(0) as usize;
-                let sent = number_after(&text, "\"sent_us\":").unwrap_or(0);
-                latencies.push(now_us().saturating_sub(sent) as u32);
+                let seq = number_after(text, "\"version\":").unwrap_or(0) as usize;
+                let sent = number_after(text, "\"sent_us\":").unwrap_or(0);
+                let latency = now_us().saturating_sub(sent) as u32;
+                let mut heard = heard.lock().unwrap();
+                heard.latencies_us.push(latency);
                 if seq < seen.len() {
                     if seen[seq] {
-                        tally.duplicates.fetch_add(1, Ordering::Relaxed);
+                        heard.duplicates += 1;
                     }
                     seen[seq] = true;
                 }
-                count += 1;
-                if count >= events {
+                if heard.latencies_us.len() as u64 >= events {
                     break;
                 }
             }
-            tally.received.fetch_add(count, Ordering::Relaxed);
-            tally.latencies_us.lock().unwrap().extend(latencies);
-            let _ = socket.close(None).await;
+            socket.close().await;
         }));
     }
     while ready.load(Ordering::Relaxed) < clients as u64 {
@@ -242,6 +230,7 @@ async fn run_scenario(
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (rss_idle, cpu_before) = process_stats(pid);
+    let (_, own_cpu_before) = process_stats(std::process::id());
 
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     for seq in 0..events {
@@ -257,22 +246,24 @@ async fn run_scenario(
             .await?;
     }
     // Clients stop by themselves once they have every event; stragglers get five seconds.
-    let grace = tokio::spawn({
-        let stop = stop.clone();
-        async move {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            stop.cancel();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    for task in &mut tasks {
+        if tokio::time::timeout_at(deadline, &mut *task).await.is_err() {
+            task.abort();
         }
-    });
-    for task in tasks {
-        let _ = task.await;
     }
-    grace.abort();
     let (_, cpu_after) = process_stats(pid);
+    let (_, own_cpu_after) = process_stats(std::process::id());
 
     let expected = events * clients as u64;
-    let received = tally.received.load(Ordering::Relaxed);
-    let mut latencies = std::mem::take(&mut *tally.latencies_us.lock().unwrap());
+    let mut latencies = Vec::with_capacity(expected as usize);
+    let mut duplicates = 0;
+    for record in records {
+        let mut heard = record.lock().unwrap();
+        latencies.append(&mut heard.latencies_us);
+        duplicates += heard.duplicates;
+    }
+    let received = latencies.len() as u64;
     latencies.sort_unstable();
     let pick = |q: f64| {
         latencies
@@ -282,18 +273,21 @@ async fn run_scenario(
             / 1000.0
     };
     let per_conn = rss_idle.saturating_sub(rss_before) as f64 / clients as f64;
-    let cpu_per_1000 = (cpu_after - cpu_before) as f64 / (received.max(1) as f64 / 1000.0);
+    let thousands = received.max(1) as f64 / 1000.0;
+    let cpu_per_1000 = (cpu_after - cpu_before) as f64 / thousands;
+    let client_cpu_per_1000 = (own_cpu_after - own_cpu_before) as f64 / thousands;
     println!(
         "{clients:>6} clients x {rate:>3}/s: {received}/{expected} delivered, lost {}, duplicates {}, \
          latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms, idle memory {:.1} KB/connection, \
-         server CPU {:.2} ms per 1000 deliveries",
+         server CPU {:.2} ms per 1000 deliveries (load generator {:.2} ms)",
         expected.saturating_sub(received),
-        tally.duplicates.load(Ordering::Relaxed),
+        duplicates,
         pick(0.5),
         pick(0.99),
         latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
         per_conn / 1024.0,
         cpu_per_1000,
+        client_cpu_per_1000,
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
     Ok(())
