@@ -36,6 +36,9 @@ pub struct Config {
     pub staff_idle_timeout: Duration,
     /// A staff session ends this long after login, however active.
     pub staff_session_max_age: Duration,
+    /// How often `/events/io` pings an idle client; one that has not answered a ping by the
+    /// next one is dropped as dead.
+    pub ws_ping_every: Duration,
 }
 
 /// A variable that is set but cannot be used.
@@ -117,6 +120,7 @@ impl Config {
             app_env: text("APP_ENV", "development"),
             staff_idle_timeout: seconds("APP_STAFF_IDLE_SECS", 30 * 60)?,
             staff_session_max_age: seconds("APP_STAFF_MAX_SECS", 12 * 60 * 60)?,
+            ws_ping_every: seconds("APP_WS_PING_SECS", 20)?,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),

@@ -24,9 +24,6 @@ use tracing::Instrument;
 
 use super::protocol::{self, Subscription, MAX_CLIENT_MESSAGE};
 
-/// How often an idle connection is pinged; a connection that has not answered the previous
-/// ping by the next one is dead and dropped.
-const PING_EVERY: Duration = Duration::from_secs(20);
 /// A send that takes longer than this means the client stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// At most this many queued events share one socket write (about 10 KiB of frames).
@@ -54,12 +51,13 @@ pub async fn events_io(
             .into_response();
     };
     let hub = state.hub.clone();
+    let ping_every = state.config.ws_ping_every;
     upgrade_with_small_buffers(upgrade).on_upgrade(move |socket| {
         let guard = hub.register(&staff.username);
         let span = tracing::info_span!("ws", session = %guard.name());
         async move {
             tracing::info!("connected");
-            serve(socket, &hub).await;
+            serve(socket, &hub, ping_every).await;
             tracing::info!("disconnected");
             drop(guard);
         }
@@ -91,10 +89,12 @@ enum End {
     Gone(String),
 }
 
-async fn serve(mut socket: WebSocket, hub: &Hub) {
+/// Relays events to one client until it goes. An idle client is pinged every `ping_every`; one
+/// that has not answered a ping by the next is dead and dropped.
+async fn serve(mut socket: WebSocket, hub: &Hub, ping_every: Duration) {
     let mut events = hub.subscribe();
     let mut subscription = Subscription::None;
-    let mut ping = interval(PING_EVERY);
+    let mut ping = interval(ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
     let mut awaiting_pong = false;

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{call_with, spawn_app, spawn_app_on, TestApp};
+use crate::helpers::{call_with, spawn_app, spawn_app_on, spawn_app_with, TestApp};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -367,6 +367,41 @@ async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_othe
         "only the reading client is left"
     );
     drop(stalled);
+}
+
+#[tokio::test]
+async fn a_client_that_answers_pings_stays_connected_and_one_that_does_not_is_dropped() {
+    let app = spawn_app_with(&[("APP_WS_PING_SECS", "1")]).await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut answering = connect(&app, &cookie).await;
+    listen(&mut answering, r#"{"listen":"cart_activity"}"#).await;
+    // tungstenite answers each ping with a pong as long as the socket is being read.
+    let answering = tokio::spawn(async move { while let Some(Ok(_)) = answering.next().await {} });
+    // Never read again, so its pings go unanswered, as with a vanished network peer.
+    let mut silent = connect(&app, &cookie).await;
+    listen(&mut silent, r#"{"listen":"cart_activity"}"#).await;
+    wait_for(|| app.state.hub.connection_count() == 2).await;
+
+    // Pinged at 1 s, no pong by the next ping at 2 s: dropped.
+    for _ in 0..40 {
+        if app.state.hub.connection_count() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        app.state.hub.connection_count(),
+        1,
+        "the silent client is dropped"
+    );
+    // Several ping rounds later the answering client is still there.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(app.state.hub.connection_count(), 1);
+    assert!(
+        !answering.is_finished(),
+        "the answering client stays connected"
+    );
+    drop(silent);
 }
 
 #[tokio::test]
