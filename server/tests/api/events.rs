@@ -38,14 +38,22 @@ async fn staff_cookie(app: &TestApp, username: &str, password: &str) -> String {
         .to_string()
 }
 
-async fn connect(app: &TestApp, cookie: &str) -> Socket {
+/// The upgrade request for `/events/io` carrying the staff `cookie`.
+fn events_request(
+    app: &TestApp,
+    cookie: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let mut request = format!("ws://{}/events/io", app.address)
         .into_client_request()
         .unwrap();
     request
         .headers_mut()
         .insert("cookie", cookie.parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request)
+    request
+}
+
+async fn connect(app: &TestApp, cookie: &str) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(events_request(app, cookie))
         .await
         .expect("websocket opens");
     socket
@@ -316,15 +324,10 @@ async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_othe
     let stalled_tcp = tokio::net::TcpSocket::new_v4().unwrap();
     stalled_tcp.set_recv_buffer_size(4096).unwrap();
     let stalled_tcp = stalled_tcp.connect(app.address).await.unwrap();
-    let mut request = format!("ws://{}/events/io", app.address)
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", cookie.parse().unwrap());
-    let (mut stalled, _) = tokio_tungstenite::client_async(request, stalled_tcp)
-        .await
-        .unwrap();
+    let (mut stalled, _) =
+        tokio_tungstenite::client_async(events_request(&app, &cookie), stalled_tcp)
+            .await
+            .unwrap();
     stalled
         .send(Message::text(r#"{"listen":"cart_activity"}"#))
         .await
@@ -355,12 +358,10 @@ async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_othe
     }
 
     // The stalled client's send times out and its connection is dropped; nothing waits on it.
-    for _ in 0..80 {
-        if app.state.hub.connection_count() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_up_to(Duration::from_secs(20), || {
+        app.state.hub.connection_count() == 1
+    })
+    .await;
     assert_eq!(
         app.state.hub.connection_count(),
         1,
@@ -383,12 +384,10 @@ async fn a_client_that_answers_pings_stays_connected_and_one_that_does_not_is_dr
     wait_for(|| app.state.hub.connection_count() == 2).await;
 
     // Pinged at 1 s, no pong by the next ping at 2 s: dropped.
-    for _ in 0..40 {
-        if app.state.hub.connection_count() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_up_to(Duration::from_secs(10), || {
+        app.state.hub.connection_count() == 1
+    })
+    .await;
     assert_eq!(
         app.state.hub.connection_count(),
         1,
@@ -418,11 +417,14 @@ async fn a_rep_on_one_process_sees_a_change_made_on_another() {
     assert_eq!(frame[1]["cart_id"], cart["cart_id"]);
 }
 
+/// Waits up to 5 s for `condition`; the caller asserts what it needs afterwards.
 async fn wait_for(condition: impl Fn() -> bool) {
-    for _ in 0..200 {
-        if condition() {
-            return;
-        }
+    wait_up_to(Duration::from_secs(5), condition).await;
+}
+
+async fn wait_up_to(limit: Duration, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !condition() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
