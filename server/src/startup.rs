@@ -122,6 +122,8 @@ pub fn router(
     );
     let staff_sessions = sessions::staff_layer(staff_store, &state.config);
     let context_state = state.clone();
+    let fanout = crate::realtime::fanout::Fanout::start(&state.hub, state.config.ws_fanout_threads)
+        .expect("starting the websocket fan-out threads");
     Router::new()
         .route("/images/products/{file}", get(images::product_image))
         .route("/health", get(|| async { "ok" }))
@@ -149,6 +151,7 @@ pub fn router(
         .layer(staff_sessions)
         .layer(middleware::from_fn(sessions::mirror_staff_cookie))
         .layer(Extension(state.clone()))
+        .layer(Extension(fanout))
         .layer(middleware::from_fn_with_state(
             state.config.clone(),
             csrf::refuse_cross_site,

@@ -39,6 +39,9 @@ pub struct Config {
     /// How often `/events/io` pings an idle client; one that has not answered a ping by the
     /// next one is dropped as dead.
     pub ws_ping_every: Duration,
+    /// Threads writing live events to the `/events/io` connections (`APP_WS_FANOUT_THREADS`,
+    /// default one per core); each serves its share of the connections.
+    pub ws_fanout_threads: usize,
 }
 
 /// A variable that is set but cannot be used.
@@ -116,11 +119,24 @@ impl Config {
                     }),
             }
         };
+        let ws_fanout_threads = match lookup("APP_WS_FANOUT_THREADS") {
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|threads| (1..=256).contains(threads))
+                .ok_or(ConfigError {
+                    name: "APP_WS_FANOUT_THREADS",
+                    reason: format!("'{value}' is not a number of threads from 1 to 256"),
+                })?,
+        };
         Ok(Self {
             app_env: text("APP_ENV", "development"),
             staff_idle_timeout: seconds("APP_STAFF_IDLE_SECS", 30 * 60)?,
             staff_session_max_age: seconds("APP_STAFF_MAX_SECS", 12 * 60 * 60)?,
             ws_ping_every: seconds("APP_WS_PING_SECS", 20)?,
+            ws_fanout_threads,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),

@@ -8,18 +8,26 @@
 //! `RELAY_BENCH=1000x100,10000x10` (clients x events per second) and `RELAY_BENCH_SECS`.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-mod ws_reader;
-use ws_reader::WsReader;
+mod load_clients;
 
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 const PORT: u16 = 3460;
+
+/// Threads driving the load generator's clients (`RELAY_BENCH_CLIENT_THREADS`, default 1):
+/// one epoll loop keeps up with 100,000 deliveries a second and leaves the other core to
+/// the server.
+fn client_threads() -> usize {
+    std::env::var("RELAY_BENCH_CLIENT_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
 
 struct Server {
     child: Child,
@@ -128,18 +136,7 @@ async fn staff_cookie(base: &str) -> anyhow::Result<String> {
     Ok(cookie.split(';').next().unwrap_or_default().to_string())
 }
 
-/// The unsigned number following `key` in `text` (spaces allowed after the colon).
-fn number_after(text: &str, key: &str) -> Option<u64> {
-    let rest = &text[text.find(key)? + key.len()..];
-    let digits: String = rest
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
-fn now_us() -> u64 {
+pub(crate) fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -163,14 +160,6 @@ fn process_stats(pid: u32) -> (u64, u64) {
     (rss_kb * 1024, ticks * 10) // 100 ticks per second
 }
 
-/// What one client heard. Shared with the main task, so a client stopped early still counts;
-/// only its own task locks it while the scenario runs, so the lock is never contended.
-#[derive(Default)]
-struct Heard {
-    latencies_us: Vec<u32>,
-    duplicates: u64,
-}
-
 async fn run_scenario(
     pool: &sqlx::PgPool,
     cookie: &str,
@@ -181,51 +170,8 @@ async fn run_scenario(
 ) -> anyhow::Result<()> {
     let events = rate * seconds;
     let (rss_before, _) = process_stats(pid);
-    let ready = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::with_capacity(clients);
-    let mut records = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let mut socket = WsReader::connect(PORT, cookie).await?;
-        socket.send_text(r#"{"listen":"cart_activity"}"#).await?;
-        let heard = Arc::new(Mutex::new(Heard {
-            latencies_us: Vec::with_capacity(events as usize),
-            duplicates: 0,
-        }));
-        records.push(heard.clone());
-        let ready = ready.clone();
-        // No timer or cancellation future per message (they would be part of the measured
-        // cost): a client stops once it has every event, or is aborted after a grace period.
-        tasks.push(tokio::spawn(async move {
-            let mut seen = vec![false; events as usize];
-            while let Ok(Some(text)) = socket.next_text().await {
-                if text.starts_with("[\"listening\"") {
-                    ready.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                }
-                if !text.starts_with("[\"cart_activity\"") {
-                    continue;
-                }
-                // The harness's own cost is part of the measured latency: read the two
-                // numbers without building a JSON tree.
-                let seq = number_after(text, "\"version\":").unwrap_or(0) as usize;
-                let sent = number_after(text, "\"sent_us\":").unwrap_or(0);
-                let latency = now_us().saturating_sub(sent) as u32;
-                let mut heard = heard.lock().unwrap();
-                heard.latencies_us.push(latency);
-                if seq < seen.len() {
-                    if seen[seq] {
-                        heard.duplicates += 1;
-                    }
-                    seen[seq] = true;
-                }
-                if heard.latencies_us.len() as u64 >= events {
-                    break;
-                }
-            }
-            socket.close().await;
-        }));
-    }
-    while ready.load(Ordering::Relaxed) < clients as u64 {
+    let running = load_clients::start(PORT, cookie, clients, events as usize, client_threads())?;
+    while running.ready.load(Ordering::Relaxed) < clients as u64 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -246,23 +192,17 @@ async fn run_scenario(
             .await?;
     }
     // Clients stop by themselves once they have every event; stragglers get five seconds.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    for task in &mut tasks {
-        if tokio::time::timeout_at(deadline, &mut *task).await.is_err() {
-            task.abort();
-        }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running.done.load(Ordering::Relaxed) < clients as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let heard = tokio::task::spawn_blocking(move || running.finish()).await?;
     let (_, cpu_after) = process_stats(pid);
     let (_, own_cpu_after) = process_stats(std::process::id());
 
     let expected = events * clients as u64;
-    let mut latencies = Vec::with_capacity(expected as usize);
-    let mut duplicates = 0;
-    for record in records {
-        let mut heard = record.lock().unwrap();
-        latencies.append(&mut heard.latencies_us);
-        duplicates += heard.duplicates;
-    }
+    let mut latencies = heard.latencies_us;
+    let duplicates = heard.duplicates;
     let received = latencies.len() as u64;
     latencies.sort_unstable();
     let pick = |q: f64| {

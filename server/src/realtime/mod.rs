@@ -1,6 +1,10 @@
 //! The live relay's HTTP side: the `/events/io` websocket for staff and the shopper's own
 //! `/api/cart/live` event stream.
 
+pub mod connection;
+pub mod fanout;
+pub mod frame;
+pub mod handshake;
 pub mod protocol;
 pub mod shopper_stream;
 pub mod ws;

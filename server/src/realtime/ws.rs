@@ -1,43 +1,50 @@
 //! `GET /events/io`: the authenticated websocket relaying cart activity to staff.
 //!
-//! One task per connection selects over three things: the client's messages, the hub's
-//! events, and a ping timer. Nothing else is kept per connection, which keeps an idle
-//! connection to a few kilobytes (small socket buffers, see `upgrade_with_small_buffers`).
+//! Events reach the socket from the fan-out threads (see `fanout`); the connection's own
+//! task only answers the client, pings it, and drains the queue when the socket was full.
+//! An idle connection is its socket, a small shared state and this parked task.
 
-use std::future::Future;
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::task::{ready, Poll};
 use std::time::Duration;
 
 use app::model::staff::Role;
-use app::server::realtime::{hub, Event, Hub};
 use app::server::staff::{self, StaffSession};
 use app::server::AppState;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use futures::SinkExt;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use tokio::sync::broadcast::Receiver;
+use hyper_util::rt::TokioIo;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 use tracing::Instrument;
 
-use super::protocol::{self, Subscription, MAX_CLIENT_MESSAGE};
+use super::connection::{Connection, Drained};
+use super::fanout::Fanout;
+use super::frame::{self, close_code, ClientMessage, ClientReader, Violation};
+use super::handshake;
+use super::protocol::{self, MAX_CLIENT_MESSAGE};
 
-/// A send that takes longer than this means the client stopped reading.
+/// A socket that takes nothing for this long means the client stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// At most this many queued events share one socket write (about 10 KiB of frames).
-const MAX_FRAMES_PER_WRITE: usize = 64;
+/// How long a closing connection waits for its close frame to go out and the client to
+/// answer.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Bytes read from the client per system call; clients send a few short messages.
+const READ_CHUNK: usize = 1024;
 
-/// Checks upgrade, session and role, then hands the socket to [`serve`]. A foreign `Origin`
-/// never gets here: the CSRF layer refuses cross-site upgrades with 403.
+/// Checks upgrade, session and role, then answers 101 and serves the connection. A foreign
+/// `Origin` never gets here: the CSRF layer refuses cross-site upgrades with 403.
 pub async fn events_io(
     Extension(state): Extension<AppState>,
+    Extension(fanout): Extension<Fanout>,
     session: Option<Extension<StaffSession>>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    mut request: Request,
 ) -> Response {
-    let Ok(upgrade) = upgrade else {
-        return (StatusCode::BAD_REQUEST, "Expected websocket").into_response();
+    let accept = match handshake::accept_key(request.headers()) {
+        Ok(accept) => accept,
+        Err(refusal) => return refusal.into_response(),
     };
     let staff = match session {
         Some(Extension(session)) => staff::signed_in(&state, &session.0).await.ok().flatten(),
@@ -50,253 +57,183 @@ pub async fn events_io(
         )
             .into_response();
     };
+    let upgrade = hyper::upgrade::on(&mut request);
     let hub = state.hub.clone();
     let ping_every = state.config.ws_ping_every;
-    upgrade_with_small_buffers(upgrade).on_upgrade(move |socket| {
-        let guard = hub.register(&staff.username);
-        let span = tracing::info_span!("ws", session = %guard.name());
+    tokio::spawn(async move {
+        let socket = match upgrade.await {
+            Ok(socket) => socket,
+            Err(error) => return tracing::info!(%error, "websocket upgrade did not complete"),
+        };
+        let registration = hub.register(&staff.username);
+        let span = tracing::info_span!("ws", session = %registration.name());
         async move {
+            let connection = Connection::new(TokioIo::new(socket));
+            let membership = fanout.add(connection.clone());
             tracing::info!("connected");
-            serve(socket, &hub, ping_every).await;
+            let end = serve(&connection, ping_every).await;
+            drop(membership);
+            say_goodbye(&connection, end).await;
             tracing::info!("disconnected");
-            drop(guard);
         }
         .instrument(span)
-    })
+        .await;
+        drop(registration);
+    });
+    handshake::switching_protocols(accept)
 }
 
-/// tungstenite's default read buffer alone is 128 KiB; these connections mostly idle.
-fn upgrade_with_small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
-    upgrade
-        // Clients send a few short messages; tungstenite zero-fills this much on every read
-        // attempt, so a small buffer is cheaper per event as well as per connection.
-        .read_buffer_size(256)
-        // Frames are written at the flush that ends each send, so queued events that are
-        // sent together share a write; the buffer only grows as far as that batch.
-        .write_buffer_size(64 * 1024)
-        .max_write_buffer_size(1024 * 1024)
-        // Larger than our limit, so an oversized message reaches us and is answered with 1009.
-        .max_message_size(MAX_CLIENT_MESSAGE * 4)
-        .max_frame_size(MAX_CLIENT_MESSAGE * 4)
-}
-
-/// Why a connection ended, for the log.
+/// Why a connection ended, which decides the goodbye.
 enum End {
+    /// The client sent a close frame.
     ClientClosed,
-    TooBig,
+    /// The client broke the protocol or a limit.
+    Violation(Violation),
+    /// No pong since the last ping.
     Dead,
+    /// The socket took nothing for [`SEND_TIMEOUT`].
     TooSlow,
+    /// The connection dropped or failed.
     Gone(String),
 }
 
-/// Relays events to one client until it goes. An idle client is pinged every `ping_every`; one
-/// that has not answered a ping by the next is dead and dropped.
-async fn serve(mut socket: WebSocket, hub: &Hub, ping_every: Duration) {
-    let mut events = hub.subscribe();
-    let mut subscription = Subscription::None;
+/// Answers the client until the connection ends. An idle client is pinged every
+/// `ping_every`; one that has not answered a ping by the next is dead.
+async fn serve(connection: &Arc<Connection>, ping_every: Duration) -> End {
+    let mut reader = ClientReader::new(MAX_CLIENT_MESSAGE);
     let mut ping = interval(ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
     let mut awaiting_pong = false;
-
-    let end = loop {
+    loop {
+        loop {
+            match reader.next_message() {
+                Ok(Some(message)) => {
+                    if let Some(end) = answer(connection, message, &mut awaiting_pong) {
+                        return end;
+                    }
+                }
+                Ok(None) => break,
+                Err(violation) => return End::Violation(violation),
+            }
+        }
         tokio::select! {
-            // Events first: while one is ready, the socket and the timer are not polled at
-            // all, which at ten thousand connections is most of the per-event work left
-            // besides the write itself. Client messages wait at most one batch.
+            // Frames waiting to be written come first: they are what keeps the client current.
             biased;
-            event = events.recv() => {
-                let frame = match relayed(event, subscription) {
-                    Relay::Send(frame) => frame,
-                    Relay::Skip => continue,
-                    Relay::Closed => break End::Gone("server shutting down".into()),
-                };
-                if let Err(end) = send_with_queued(&mut socket, frame, &mut events, subscription).await {
-                    break end;
+            () = connection.queued.notified() => {
+                if let Err(end) = drain(connection).await {
+                    return end;
                 }
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    if text.len() > MAX_CLIENT_MESSAGE {
-                        break End::TooBig;
-                    }
-                    let reply = match protocol::read_client_message(&text) {
-                        Ok(wanted) => {
-                            subscription = wanted;
-                            tracing::info!(?subscription, "listening");
-                            protocol::listening_frame(wanted)
-                        }
-                        Err(error_frame) => {
-                            tracing::info!("answered a malformed message with an error frame");
-                            error_frame
-                        }
-                    };
-                    if let Err(end) = send(&mut socket, reply.into()).await {
-                        break end;
-                    }
-                }
-                Some(Ok(Message::Binary(bytes))) => {
-                    if bytes.len() > MAX_CLIENT_MESSAGE {
-                        break End::TooBig;
-                    }
-                    let reply = protocol::error_frame("binary messages are not understood; send JSON text");
-                    if let Err(end) = send(&mut socket, reply.into()).await {
-                        break end;
-                    }
-                }
-                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
-                // Pings are answered by the websocket library itself.
-                Some(Ok(Message::Ping(_))) => {}
-                Some(Ok(Message::Close(_))) | None => break End::ClientClosed,
-                Some(Err(error)) => {
-                    let text = error.to_string();
-                    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("capacity") {
-                        break End::TooBig;
-                    }
-                    break End::Gone(text);
-                }
+            }
+            read = read_some(connection, &mut reader) => match read {
+                Ok(0) => return End::Gone("client went away without a close frame".into()),
+                Ok(_) => {}
+                Err(error) => return End::Gone(error.to_string()),
             },
             _ = ping.tick() => {
                 if awaiting_pong {
-                    break End::Dead;
+                    return End::Dead;
                 }
                 awaiting_pong = true;
-                if let Err(end) = socket_send(&mut socket, Message::Ping(Default::default())).await {
-                    break end;
-                }
-            },
+                connection.send(frame::ping());
+            }
         }
-    };
+    }
+}
 
-    match end {
-        End::ClientClosed => {}
-        End::TooBig => {
-            tracing::warn!("message over 64 KiB; closing with 1009");
-            close(
-                &mut socket,
-                close_code::SIZE,
-                "message too big (limit 64 KiB)",
-            )
-            .await;
+/// Reads what the client sent into `reader`. The read buffer lives only during the call,
+/// so an idle connection does not hold one.
+async fn read_some(connection: &Connection, reader: &mut ClientReader) -> std::io::Result<usize> {
+    poll_fn(|cx| {
+        let mut chunk = [0; READ_CHUNK];
+        let read = ready!(connection.poll_read(cx, &mut chunk))?;
+        reader.extend(&chunk[..read]);
+        Poll::Ready(Ok(read))
+    })
+    .await
+}
+
+/// Answers one client message; `Some` when it ends the connection.
+fn answer(
+    connection: &Connection,
+    message: ClientMessage,
+    awaiting_pong: &mut bool,
+) -> Option<End> {
+    match message {
+        ClientMessage::Text(text) => match protocol::read_client_message(&text) {
+            Ok(subscription) => {
+                tracing::info!(?subscription, "listening");
+                let reply = protocol::listening_frame(subscription);
+                connection.subscribe(subscription, frame::text(&reply));
+            }
+            Err(error_frame) => {
+                tracing::info!("answered a malformed message with an error frame");
+                connection.send(frame::text(&error_frame));
+            }
+        },
+        ClientMessage::Binary => {
+            let reply = protocol::error_frame("binary messages are not understood; send JSON text");
+            connection.send(frame::text(&reply));
         }
-        End::Dead => tracing::info!("no pong; dropping a dead connection"),
+        ClientMessage::Ping(payload) => connection.send(frame::pong(&payload)),
+        ClientMessage::Pong => *awaiting_pong = false,
+        ClientMessage::Close(_) => return Some(End::ClientClosed),
+    }
+    None
+}
+
+/// Writes the queued frames; a socket that takes nothing for [`SEND_TIMEOUT`] means the
+/// client stopped reading.
+async fn drain(connection: &Connection) -> Result<(), End> {
+    loop {
+        match timeout(SEND_TIMEOUT, poll_fn(|cx| connection.poll_drain(cx))).await {
+            Err(_) => return Err(End::TooSlow),
+            Ok(Err(error)) => return Err(End::Gone(error.to_string())),
+            Ok(Ok(Drained::All)) => return Ok(()),
+            Ok(Ok(Drained::Some)) => {}
+        }
+    }
+}
+
+/// Logs why the connection ended and, where the client can still hear it, says so with a
+/// close frame.
+async fn say_goodbye(connection: &Connection, end: End) {
+    let close = match end {
+        End::ClientClosed => frame::close(close_code::NORMAL, ""),
+        End::Violation(violation) => {
+            tracing::warn!(
+                code = violation.close_code(),
+                reason = violation.reason(),
+                "closing"
+            );
+            frame::close(violation.close_code(), violation.reason())
+        }
         End::TooSlow => {
             tracing::warn!("client stopped reading; closing with 1013");
-            close(
-                &mut socket,
-                close_code::AGAIN,
+            frame::close(
+                close_code::TRY_AGAIN_LATER,
                 "too slow; reconnect and resync",
             )
-            .await;
         }
-        End::Gone(reason) => tracing::info!(%reason, "connection ended"),
-    }
-}
-
-/// What to do with one event from the hub on this connection.
-enum Relay {
-    Send(Utf8Bytes),
-    Skip,
-    Closed,
-}
-
-fn relayed<E: Into<Missed>>(event: Result<Event, E>, subscription: Subscription) -> Relay {
-    match event.map_err(Into::into) {
-        Ok(Event::Activity { cart_id, frame }) if subscription.wants(cart_id) => Relay::Send(frame),
-        Ok(Event::Resync { frame }) if subscription != Subscription::None => Relay::Send(frame),
-        Ok(_) | Err(Missed::Nothing) => Relay::Skip,
-        Err(Missed::Lagged(missed)) => {
-            tracing::warn!(missed, "fell behind; asking the client to resync");
-            Relay::Send(hub::resync_frame("lagged", Some(missed)).into())
-        }
-        Err(Missed::Closed) => Relay::Closed,
-    }
-}
-
-/// The hub's receive errors, blocking or not, in one shape.
-enum Missed {
-    Nothing,
-    Lagged(u64),
-    Closed,
-}
-
-impl From<RecvError> for Missed {
-    fn from(error: RecvError) -> Self {
-        match error {
-            RecvError::Lagged(missed) => Missed::Lagged(missed),
-            RecvError::Closed => Missed::Closed,
-        }
-    }
-}
-
-impl From<TryRecvError> for Missed {
-    fn from(error: TryRecvError) -> Self {
-        match error {
-            TryRecvError::Empty => Missed::Nothing,
-            TryRecvError::Lagged(missed) => Missed::Lagged(missed),
-            TryRecvError::Closed => Missed::Closed,
-        }
-    }
-}
-
-/// Sends `frame` and every event already queued behind it in one socket write. A connection
-/// that keeps up sends one frame per write; one that fell behind catches up with fewer
-/// system calls instead of falling further behind.
-async fn send_with_queued(
-    socket: &mut WebSocket,
-    frame: Utf8Bytes,
-    events: &mut Receiver<Event>,
-    subscription: Subscription,
-) -> Result<(), End> {
-    within_send_timeout(socket.feed(Message::Text(frame))).await?;
-    for _ in 0..MAX_FRAMES_PER_WRITE {
-        match events.try_recv() {
-            Err(TryRecvError::Empty) => break,
-            event => match relayed(event, subscription) {
-                Relay::Send(frame) => {
-                    within_send_timeout(socket.feed(Message::Text(frame))).await?
-                }
-                Relay::Skip => {}
-                Relay::Closed => return Err(End::Gone("server shutting down".into())),
-            },
-        }
-    }
-    within_send_timeout(socket.flush()).await
-}
-
-async fn send(socket: &mut WebSocket, frame: Utf8Bytes) -> Result<(), End> {
-    socket_send(socket, Message::Text(frame)).await
-}
-
-async fn socket_send(socket: &mut WebSocket, message: Message) -> Result<(), End> {
-    within_send_timeout(socket.send(message)).await
-}
-
-/// Runs a send, flush or feed; one that cannot finish within [`SEND_TIMEOUT`] means the
-/// client stopped reading.
-async fn within_send_timeout(
-    sending: impl Future<Output = Result<(), axum::Error>>,
-) -> Result<(), End> {
-    let mut sending = std::pin::pin!(sending);
-    // A reading client's socket takes the frame at once; only a send that has to wait gets
-    // a timer (one timer per delivery is measurable at ten thousand connections).
-    let sent = match futures::poll!(sending.as_mut()) {
-        std::task::Poll::Ready(sent) => sent,
-        std::task::Poll::Pending => timeout(SEND_TIMEOUT, sending)
+        End::Dead => return tracing::info!("no pong; dropping a dead connection"),
+        End::Gone(reason) => return tracing::info!(%reason, "connection ended"),
+    };
+    connection.start_closing(close);
+    // Send the close frame, end our side, and read what the client still sends until it
+    // closes too: closing a socket with unread bytes would reset the connection and could
+    // destroy the close frame before the client reads it.
+    let _ = timeout(CLOSE_TIMEOUT, async {
+        drain(connection).await.map_err(|_| ())?;
+        poll_fn(|cx| connection.poll_shutdown(cx))
             .await
-            .map_err(|_| End::TooSlow)?,
-    };
-    sent.map_err(|error| End::Gone(error.to_string()))
-}
-
-async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    let _ = timeout(
-        Duration::from_secs(1),
-        socket.send(Message::Close(Some(frame))),
-    )
+            .map_err(|_| ())?;
+        let mut chunk = [0; READ_CHUNK];
+        while poll_fn(|cx| connection.poll_read(cx, &mut chunk))
+            .await
+            .map_err(|_| ())?
+            > 0
+        {}
+        Ok::<(), ()>(())
+    })
     .await;
 }

@@ -282,16 +282,18 @@ async fn a_thousand_connections_opened_and_closed_leave_nothing_behind() {
 }
 
 #[tokio::test]
-async fn a_client_that_falls_too_far_behind_is_told_to_resync_and_others_are_not_slowed() {
+async fn a_client_that_falls_too_far_behind_is_told_to_resync_and_then_hears_new_events() {
     use app::server::realtime::{hub::CAPACITY, Event};
     let app = spawn_app().await;
     let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
-    let mut socket = connect(&app, &cookie).await;
+    let mut socket = connect_with_tiny_receive_window(&app, &cookie).await;
     listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
-    // The test runtime has one thread: publishing without yielding lets no connection task
-    // run, so this connection's queue overflows, as a stalled client's would.
+    // The test runtime has one thread, so this client reads nothing while three queues' worth
+    // of 8 KiB events (24 MiB) is published: far more than the socket buffers take (at most
+    // 4 MiB by default), so its queue overflows, as a stalled browser's would.
+    let padding = "x".repeat(8 * 1024);
     for seq in 0..(CAPACITY as i64 * 3) {
-        let payload = format!(r#"{{"cart_id":{seq},"op":"flood","version":1}}"#);
+        let payload = format!(r#"{{"cart_id":{seq},"op":"flood","version":1,"pad":"{padding}"}}"#);
         app.state
             .hub
             .publish(Event::from_notification(&payload).unwrap());
@@ -315,19 +317,27 @@ async fn a_client_that_falls_too_far_behind_is_told_to_resync_and_others_are_not
     }
 }
 
+/// A websocket whose TCP receive window is 4 KiB, so the server's sends to it block as soon
+/// as it stops reading.
+async fn connect_with_tiny_receive_window(app: &TestApp, cookie: &str) -> Socket {
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(4096).unwrap();
+    let tcp = tcp.connect(app.address).await.unwrap();
+    let (socket, _) = tokio_tungstenite::client_async(
+        events_request(app, cookie),
+        tokio_tungstenite::MaybeTlsStream::Plain(tcp),
+    )
+    .await
+    .unwrap();
+    socket
+}
+
 #[tokio::test]
 async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_others() {
     use app::server::realtime::Event;
     let app = spawn_app().await;
     let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
-    // A tiny receive window, so the stalled client's socket fills after a few frames.
-    let stalled_tcp = tokio::net::TcpSocket::new_v4().unwrap();
-    stalled_tcp.set_recv_buffer_size(4096).unwrap();
-    let stalled_tcp = stalled_tcp.connect(app.address).await.unwrap();
-    let (mut stalled, _) =
-        tokio_tungstenite::client_async(events_request(&app, &cookie), stalled_tcp)
-            .await
-            .unwrap();
+    let mut stalled = connect_with_tiny_receive_window(&app, &cookie).await;
     stalled
         .send(Message::text(r#"{"listen":"cart_activity"}"#))
         .await

@@ -1,0 +1,211 @@
+//! One `/events/io` connection's shared half: the upgraded socket, the client's subscription
+//! and the bounded queue of frames the socket could not take at once.
+//!
+//! Two parties write to a connection: a fan-out thread relays events, and the connection's
+//! own task sends replies, pings and the close frame. Both go through one lock, so frames
+//! never interleave. A frame goes straight into the socket when nothing is queued (the
+//! usual case: one system call, no task woken); otherwise it joins the queue, which the
+//! connection's task drains as the socket makes room.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{ready, Context, Poll, Waker};
+
+use app::server::realtime::hub;
+use bytes::{Buf, Bytes};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
+
+use super::frame;
+use super::protocol::Subscription;
+
+/// Frames a connection may have waiting; past that it misses events and is told to resync
+/// once it has caught up, so a slow client never holds up the others or grows without bound.
+pub const QUEUE_CAPACITY: usize = hub::CAPACITY;
+/// At most this many queued frames go to the socket in one write.
+const FRAMES_PER_WRITE: usize = 64;
+
+/// An event as the fan-out relays it: which connections want it, and its frame.
+pub struct Outgoing {
+    /// The cart it is about; `None` for a resync, which every listening connection gets.
+    pub cart_id: Option<i64>,
+    pub frame: Bytes,
+}
+
+pub struct Connection {
+    state: Mutex<State>,
+    /// Wakes the connection's task when frames wait in the queue or a write failed.
+    pub queued: Notify,
+}
+
+struct State {
+    io: TokioIo<Upgraded>,
+    subscription: Subscription,
+    /// Frames not yet written, oldest first; the front one may be the unwritten rest of a
+    /// frame the socket took only part of.
+    queue: VecDeque<Bytes>,
+    /// Events dropped while the queue was full; a resync frame follows once it has drained.
+    missed: u64,
+    /// The close frame is on its way: no more events.
+    closing: bool,
+    /// A write failed; the connection's task ends with this error.
+    failed: Option<io::Error>,
+}
+
+/// How far [`Connection::poll_drain`] got.
+pub enum Drained {
+    All,
+    /// Some frames were written, then the socket was full.
+    Some,
+}
+
+impl Connection {
+    pub fn new(io: TokioIo<Upgraded>) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(State {
+                io,
+                subscription: Subscription::None,
+                queue: VecDeque::new(),
+                missed: 0,
+                closing: false,
+                failed: None,
+            }),
+            queued: Notify::new(),
+        })
+    }
+
+    /// Relays an event if the client listens for it. Called by a fan-out thread.
+    pub fn relay(&self, outgoing: &Outgoing) {
+        let mut state = self.lock();
+        let wanted = match outgoing.cart_id {
+            Some(cart_id) => state.subscription.wants(cart_id),
+            None => state.subscription != Subscription::None,
+        };
+        if !wanted || state.closing {
+            return;
+        }
+        // Once one event is missed the rest wait for the resync too: the client refetches
+        // everything then, and events after a gap would only mislead it meanwhile.
+        if state.missed > 0 || state.queue.len() >= QUEUE_CAPACITY {
+            state.missed += 1;
+            return;
+        }
+        self.push(&mut state, outgoing.frame.clone());
+    }
+
+    /// Sends one of the connection's own frames (a reply or a ping); these are never dropped.
+    pub fn send(&self, frame: Bytes) {
+        let mut state = self.lock();
+        self.push(&mut state, frame);
+    }
+
+    /// Changes what the client listens to and confirms it with `reply`, under one lock: every
+    /// event relayed after the confirmation matches the new subscription.
+    pub fn subscribe(&self, subscription: Subscription, reply: Bytes) {
+        let mut state = self.lock();
+        state.subscription = subscription;
+        self.push(&mut state, reply);
+    }
+
+    /// Queues the close frame; nothing is relayed after it.
+    pub fn start_closing(&self, close: Bytes) {
+        let mut state = self.lock();
+        state.closing = true;
+        self.push(&mut state, close);
+    }
+
+    fn push(&self, state: &mut State, frame: Bytes) {
+        if state.failed.is_some() {
+            return;
+        }
+        if !state.queue.is_empty() {
+            state.queue.push_back(frame);
+            return;
+        }
+        // Nothing queued: straight into the socket. The no-op waker is enough here: when the
+        // socket is full the frame is queued, and the connection's task, notified below,
+        // waits for room with its own waker.
+        let mut no_wake = Context::from_waker(Waker::noop());
+        match Pin::new(&mut state.io).poll_write(&mut no_wake, &frame) {
+            Poll::Ready(Ok(written)) if written == frame.len() => return,
+            Poll::Ready(Ok(written)) => state.queue.push_back(frame.slice(written..)),
+            Poll::Pending => state.queue.push_back(frame),
+            Poll::Ready(Err(error)) => state.failed = Some(error),
+        }
+        self.queued.notify_one();
+    }
+
+    /// Writes queued frames, several per system call, then the resync owed for missed
+    /// events. `Pending` (woken when the socket has room) only when nothing could be written.
+    pub fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<Drained>> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if let Some(error) = state.failed.take() {
+            return Poll::Ready(Err(error));
+        }
+        let mut progressed = false;
+        loop {
+            if state.queue.is_empty() {
+                if state.missed == 0 || state.closing {
+                    return Poll::Ready(Ok(Drained::All));
+                }
+                let missed = std::mem::take(&mut state.missed);
+                tracing::warn!(missed, "fell behind; asking the client to resync");
+                let resync = hub::resync_frame("lagged", Some(missed));
+                state.queue.push_back(frame::text(&resync));
+            }
+            let mut slices = [IoSlice::new(&[]); FRAMES_PER_WRITE];
+            let count = state.queue.len().min(FRAMES_PER_WRITE);
+            for (slice, frame) in slices.iter_mut().zip(&state.queue) {
+                *slice = IoSlice::new(frame);
+            }
+            let written = match Pin::new(&mut state.io).poll_write_vectored(cx, &slices[..count]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(written)) => written,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending if progressed => return Poll::Ready(Ok(Drained::Some)),
+                Poll::Pending => return Poll::Pending,
+            };
+            progressed = true;
+            consume(&mut state.queue, written);
+        }
+    }
+
+    /// Reads what the client sent into `buffer`; 0 means it closed the connection.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buffer: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut state = self.lock();
+        let mut read = ReadBuf::new(buffer);
+        ready!(Pin::new(&mut state.io).poll_read(cx, &mut read))?;
+        Poll::Ready(Ok(read.filled().len()))
+    }
+
+    /// Ends the server's side of the TCP connection (after the close frame).
+    pub fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.lock().io).poll_shutdown(cx)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the state consistent (each change is one
+        // assignment or push), so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drops `written` bytes from the front of the queue.
+fn consume(queue: &mut VecDeque<Bytes>, mut written: usize) {
+    while written > 0 {
+        let Some(front) = queue.front_mut() else {
+            return;
+        };
+        if written < front.len() {
+            front.advance(written);
+            return;
+        }
+        written -= front.len();
+        queue.pop_front();
+    }
+}
