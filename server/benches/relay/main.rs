@@ -19,14 +19,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 const PORT: u16 = 3460;
 
-/// Threads driving the load generator's clients (`RELAY_BENCH_CLIENT_THREADS`, default 1):
-/// one epoll loop keeps up with 100,000 deliveries a second and leaves the other core to
-/// the server.
+/// Threads driving the load generator's clients (`RELAY_BENCH_CLIENT_THREADS`, default one
+/// per core, like the server's fan-out): each reads its share of the sockets while the
+/// server is still writing to the rest.
 fn client_threads() -> usize {
     std::env::var("RELAY_BENCH_CLIENT_THREADS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 struct Server {
