@@ -197,4 +197,14 @@ mod tests {
         .unwrap_err();
         assert!(error.to_string().contains("APP_REP_DISCOUNT_CAP_PERCENT"));
     }
+
+    #[test]
+    fn the_fanout_thread_count_defaults_to_the_cores_and_zero_is_refused() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert!(config.ws_fanout_threads >= 1);
+        let error =
+            Config::from_lookup(|name| (name == "APP_WS_FANOUT_THREADS").then(|| "0".to_string()))
+                .unwrap_err();
+        assert!(error.to_string().contains("APP_WS_FANOUT_THREADS"));
+    }
 }

@@ -205,6 +205,41 @@ async fn malformed_messages_get_an_error_frame_and_the_connection_stays_open() {
 }
 
 #[tokio::test]
+async fn a_clients_ping_is_answered_and_a_fragmented_message_is_understood() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    let app = spawn_app().await;
+    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let mut socket = connect(&app, &cookie).await;
+    socket
+        .send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .unwrap();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a pong within 5 s")
+            .expect("socket open")
+            .expect("no socket error");
+        if let Message::Pong(payload) = message {
+            assert_eq!(&payload[..], b"are you there");
+            break;
+        }
+    }
+    // One message in two frames, as a client may send it.
+    let first = Frame::message(b"{\"listen\":".to_vec(), OpCode::Data(Data::Text), false);
+    let rest = Frame::message(
+        b"\"cart_activity\"}".to_vec(),
+        OpCode::Data(Data::Continue),
+        true,
+    );
+    socket.send(Message::Frame(first)).await.unwrap();
+    socket.send(Message::Frame(rest)).await.unwrap();
+    let frame = next_text(&mut socket).await;
+    assert_eq!(frame[0], "listening", "{frame}");
+}
+
+#[tokio::test]
 async fn a_message_over_64_kib_closes_the_connection_with_1009() {
     let app = spawn_app().await;
     let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;

@@ -1,10 +1,11 @@
 //! Fan-out of cart events to every connection of this process, and the registry of those
 //! connections for the status page.
 //!
-//! Events are pre-rendered websocket frames shared by reference count: relaying one event
-//! to ten thousand connections copies no payload. The broadcast channel is the bounded
-//! per-connection queue: a connection that falls more than `CAPACITY` events behind is told
-//! to resync instead of slowing the sender or the other connections.
+//! Events carry their pre-rendered text frame, shared by reference count. Subscribers are
+//! the websocket fan-out threads (one per core, each writing to its share of the staff
+//! connections) and the shoppers' event streams. The broadcast channel is bounded: a
+//! subscriber more than `CAPACITY` events behind is told to resync instead of slowing the
+//! sender or the others.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
-/// Events a connection may fall behind before it must resync.
+/// Events a subscriber (and, in the websocket relay, a connection) may fall behind before it
+/// must resync.
 pub const CAPACITY: usize = 1024;
 
 /// A pre-rendered text frame; cloning it shares the bytes (no copy per connection).
