@@ -23,8 +23,10 @@ use tokio::sync::Notify;
 use super::frame;
 use super::protocol::Subscription;
 
-/// Frames a connection may have waiting; past that it misses events and is told to resync
-/// once it has caught up, so a slow client never holds up the others or grows without bound.
+/// Relayed events a connection may have waiting; past that it misses events and is told to
+/// resync once it has caught up, so a slow client never holds up the others or grows without
+/// bound. The connection's own frames (replies, pings, pongs, the close) are never dropped;
+/// they stay few because its task reads nothing from the client while draining.
 pub const QUEUE_CAPACITY: usize = hub::CAPACITY;
 /// At most this many queued frames go to the socket in one write.
 const FRAMES_PER_WRITE: usize = 64;
@@ -39,7 +41,7 @@ pub struct Outgoing {
 pub struct Connection {
     state: Mutex<State>,
     /// Wakes the connection's task when frames wait in the queue or a write failed.
-    pub queued: Notify,
+    pub drain_needed: Notify,
 }
 
 struct State {
@@ -60,7 +62,7 @@ struct State {
 pub enum Drained {
     All,
     /// Some frames were written, then the socket was full.
-    Some,
+    SocketFull,
 }
 
 impl Connection {
@@ -74,7 +76,7 @@ impl Connection {
                 closing: false,
                 failed: None,
             }),
-            queued: Notify::new(),
+            drain_needed: Notify::new(),
         })
     }
 
@@ -88,8 +90,8 @@ impl Connection {
         if !wanted || state.closing {
             return;
         }
-        // Once one event is missed the rest wait for the resync too: the client refetches
-        // everything then, and events after a gap would only mislead it meanwhile.
+        // Once one event is missed the later ones are dropped too until the resync: the client
+        // refetches everything then, and events after a gap would only mislead it meanwhile.
         if state.missed > 0 || state.queue.len() >= QUEUE_CAPACITY {
             state.missed += 1;
             return;
@@ -111,10 +113,13 @@ impl Connection {
         self.push(&mut state, reply);
     }
 
-    /// Queues the close frame; nothing is relayed after it.
+    /// Sends the close frame; nothing is relayed after it. Queued events are dropped (all but
+    /// a partly written frame, which must be finished), so the close goes out next even to a
+    /// client that is closed for being too slow.
     pub fn start_closing(&self, close: Bytes) {
         let mut state = self.lock();
         state.closing = true;
+        state.queue.truncate(1);
         self.push(&mut state, close);
     }
 
@@ -128,7 +133,10 @@ impl Connection {
         }
         // Nothing queued: straight into the socket. The no-op waker is enough here: when the
         // socket is full the frame is queued, and the connection's task, notified below,
-        // waits for room with its own waker.
+        // waits for room with its own waker. This is sound only because the task waits for
+        // room only while the queue is non-empty, and then nothing writes here directly: the
+        // socket keeps one writer waker, and a direct write would replace the task's.
+        debug_assert!(state.queue.is_empty());
         let mut no_wake = Context::from_waker(Waker::noop());
         match Pin::new(&mut state.io).poll_write(&mut no_wake, &frame) {
             Poll::Ready(Ok(written)) if written == frame.len() => return,
@@ -136,7 +144,7 @@ impl Connection {
             Poll::Pending => state.queue.push_back(frame),
             Poll::Ready(Err(error)) => state.failed = Some(error),
         }
-        self.queued.notify_one();
+        self.drain_needed.notify_one();
     }
 
     /// Writes queued frames, several per system call, then the resync owed for missed
@@ -167,7 +175,7 @@ impl Connection {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(written)) => written,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                Poll::Pending if progressed => return Poll::Ready(Ok(Drained::Some)),
+                Poll::Pending if progressed => return Poll::Ready(Ok(Drained::SocketFull)),
                 Poll::Pending => return Poll::Pending,
             };
             progressed = true;

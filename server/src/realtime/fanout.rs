@@ -8,6 +8,7 @@
 //! non-blocking write per connection; a connection's own task runs only when its client
 //! sends something, a ping is due, or its socket was full (see `connection`).
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -115,7 +116,13 @@ impl Shard {
                 from = to;
             }
             for connection in batch.iter() {
-                connection.relay(outgoing);
+                // A panic here would silently stop this shard's deliveries while pings keep
+                // its connections looking healthy; none is known, but it must not end the
+                // thread.
+                let relayed = panic::catch_unwind(AssertUnwindSafe(|| connection.relay(outgoing)));
+                if relayed.is_err() {
+                    tracing::error!("relaying an event to a connection panicked");
+                }
             }
         }
     }
@@ -144,7 +151,9 @@ fn relay_events(shard: &Shard, mut events: Receiver<Event>) {
                     frame: frame::text(&hub::resync_frame("lagged", Some(missed))),
                 }
             }
-            Err(RecvError::Closed) => return,
+            Err(RecvError::Closed) => {
+                return tracing::info!("the hub closed; fan-out thread ending");
+            }
         };
         shard.relay(&outgoing, &mut batch);
     }

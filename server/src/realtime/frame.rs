@@ -38,6 +38,14 @@ pub fn pong(payload: &[u8]) -> Bytes {
     server_frame(OP_PONG, payload)
 }
 
+/// The answer to a client's close: its code echoed, or an empty close if it gave none.
+pub fn close_reply(code: Option<u16>) -> Bytes {
+    match code {
+        Some(code) => close(code, ""),
+        None => server_frame(OP_CLOSE, &[]),
+    }
+}
+
 /// A close frame with `code` and a short reason (cut to fit a control frame).
 pub fn close(code: u16, reason: &str) -> Bytes {
     let mut cut = reason.len().min(123);
@@ -102,7 +110,7 @@ impl Violation {
 
     pub fn reason(&self) -> &'static str {
         match self {
-            Violation::TooBig => "message too big (limit 64 KiB)",
+            Violation::TooBig => "message too big",
             Violation::NotUtf8 => "text message is not UTF-8",
             Violation::Protocol(reason) => reason,
         }
@@ -112,8 +120,8 @@ impl Violation {
 /// Reassembles client messages from the bytes read off the socket.
 pub struct ClientReader {
     max_message: usize,
-    /// Bytes read but not yet parsed. Emptied (and freed) between messages, so an idle
-    /// connection holds no buffer.
+    /// Bytes read but not yet parsed. Freed whenever everything read has been parsed, which
+    /// for an idle connection is always.
     unparsed: Vec<u8>,
     /// A fragmented data message being assembled: its opcode and the payload so far.
     fragments: Option<(u8, Vec<u8>)>,
@@ -243,6 +251,9 @@ fn parse_header(bytes: &[u8]) -> Result<Option<Header>, Violation> {
             None => return Ok(None),
         },
         127 => match bytes.get(2..10) {
+            Some(length) if length[0] & 0x80 != 0 => {
+                return Err(Violation::Protocol("a 64-bit length with its top bit set"))
+            }
             Some(length) => (8, u64::from_be_bytes(length.try_into().expect("8 bytes"))),
             None => return Ok(None),
         },
@@ -266,7 +277,12 @@ fn close_code_of(payload: &[u8]) -> Result<Option<u16>, Violation> {
         [] => Ok(None),
         [high, low, reason @ ..] => {
             std::str::from_utf8(reason).map_err(|_| Violation::NotUtf8)?;
-            Ok(Some(u16::from_be_bytes([*high, *low])))
+            let code = u16::from_be_bytes([*high, *low]);
+            // Codes a peer may send (RFC 6455 §7.4: 1004-1006 and 1015 are reserved).
+            if !matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999) {
+                return Err(Violation::Protocol("a close code a peer may not send"));
+            }
+            Ok(Some(code))
         }
         [_] => Err(Violation::Protocol("a close payload of one byte")),
     }
@@ -368,5 +384,10 @@ mod tests {
             reader.next_message(),
             Ok(Some(ClientMessage::Close(Some(1000))))
         );
+        let mut reader = ClientReader::new(1024);
+        reader.extend(&client_frame(true, OP_CLOSE, &1005u16.to_be_bytes()));
+        assert!(matches!(reader.next_message(), Err(Violation::Protocol(_))));
+        assert_eq!(&close_reply(Some(4000))[..], &[0x88, 2, 0x0F, 0xA0]);
+        assert_eq!(&close_reply(None)[..], &[0x88, 0]);
     }
 }

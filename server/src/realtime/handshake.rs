@@ -6,31 +6,40 @@
 use axum::http::header::{
     CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use tungstenite::handshake::derive_accept_key;
 
-/// Why an upgrade request is refused (always 400).
+/// Why an upgrade request is refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// Not a websocket request at all.
+    /// Not a websocket request at all (400).
     NotWebsocket,
-    /// A websocket request missing what RFC 6455 requires.
+    /// A websocket version other than 13 (426, naming the version we speak).
+    UnsupportedVersion,
+    /// A websocket request missing what RFC 6455 requires (400).
     Malformed(&'static str),
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let message = match self {
-            Refusal::NotWebsocket => "Expected websocket",
-            Refusal::Malformed(reason) => reason,
-        };
-        (StatusCode::BAD_REQUEST, message).into_response()
+        match self {
+            Refusal::NotWebsocket => {
+                (StatusCode::BAD_REQUEST, "Expected websocket").into_response()
+            }
+            Refusal::UnsupportedVersion => (
+                StatusCode::UPGRADE_REQUIRED,
+                [(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"))],
+                "Unsupported websocket version: Sec-WebSocket-Version must be 13",
+            )
+                .into_response(),
+            Refusal::Malformed(reason) => (StatusCode::BAD_REQUEST, reason).into_response(),
+        }
     }
 }
 
-/// Checks the upgrade headers and returns the `Sec-WebSocket-Accept` value to answer with.
-pub fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
+/// Checks the upgrade request and returns the `Sec-WebSocket-Accept` value to answer with.
+pub fn accept_key(version: Version, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
     let has_token = |name, token: &str| {
         headers.get_all(name).iter().any(|value| {
             value
@@ -43,21 +52,36 @@ pub fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
     if !has_token(UPGRADE, "websocket") || !has_token(CONNECTION, "upgrade") {
         return Err(Refusal::NotWebsocket);
     }
+    if version != Version::HTTP_11 {
+        return Err(Refusal::Malformed("A websocket upgrade needs HTTP/1.1"));
+    }
     if headers
         .get(SEC_WEBSOCKET_VERSION)
         .map(HeaderValue::as_bytes)
         != Some(b"13")
     {
-        return Err(Refusal::Malformed(
-            "Unsupported websocket version: Sec-WebSocket-Version must be 13",
-        ));
+        return Err(Refusal::UnsupportedVersion);
     }
-    let key = headers
-        .get(SEC_WEBSOCKET_KEY)
-        .filter(|key| !key.is_empty())
-        .ok_or(Refusal::Malformed("Missing Sec-WebSocket-Key"))?;
+    let mut keys = headers.get_all(SEC_WEBSOCKET_KEY).iter();
+    let key = match (keys.next(), keys.next()) {
+        (Some(key), None) if is_nonce(key.as_bytes()) => key,
+        _ => {
+            return Err(Refusal::Malformed(
+                "Sec-WebSocket-Key must be one base64-encoded 16-byte value",
+            ))
+        }
+    };
     HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
         .map_err(|_| Refusal::Malformed("Invalid Sec-WebSocket-Key"))
+}
+
+/// Whether `key` is the base64 form of 16 bytes: 22 base64 characters and `==`.
+fn is_nonce(key: &[u8]) -> bool {
+    key.len() == 24
+        && key.ends_with(b"==")
+        && key[..22]
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'+' || *byte == b'/')
 }
 
 /// The `101 Switching Protocols` answer that completes the handshake.
@@ -89,33 +113,39 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_browser_upgrade_gets_the_accept_key_from_the_rfc_example() {
-        let request = headers(&[
+    fn upgrade(version: &'static str, key: &'static str) -> HeaderMap {
+        headers(&[
             ("upgrade", "websocket"),
             ("connection", "keep-alive, Upgrade"),
-            ("sec-websocket-version", "13"),
-            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
-        ]);
+            ("sec-websocket-version", version),
+            ("sec-websocket-key", key),
+        ])
+    }
+
+    #[test]
+    fn a_browser_upgrade_gets_the_accept_key_from_the_rfc_example() {
         assert_eq!(
-            accept_key(&request).unwrap(),
+            accept_key(Version::HTTP_11, &upgrade("13", "dGhlIHNhbXBsZSBub25jZQ==")).unwrap(),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         );
     }
 
     #[test]
-    fn a_request_without_upgrade_or_with_a_bad_version_is_refused() {
+    fn requests_without_upgrade_or_with_a_bad_version_or_key_are_refused() {
         assert_eq!(
-            accept_key(&headers(&[("connection", "upgrade")])),
+            accept_key(Version::HTTP_11, &headers(&[("connection", "upgrade")])),
             Err(Refusal::NotWebsocket)
         );
+        assert_eq!(
+            accept_key(Version::HTTP_11, &upgrade("8", "dGhlIHNhbXBsZSBub25jZQ==")),
+            Err(Refusal::UnsupportedVersion)
+        );
         assert!(matches!(
-            accept_key(&headers(&[
-                ("upgrade", "websocket"),
-                ("connection", "upgrade"),
-                ("sec-websocket-version", "8"),
-                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
-            ])),
+            accept_key(Version::HTTP_11, &upgrade("13", "short")),
+            Err(Refusal::Malformed(_))
+        ));
+        assert!(matches!(
+            accept_key(Version::HTTP_10, &upgrade("13", "dGhlIHNhbXBsZSBub25jZQ==")),
             Err(Refusal::Malformed(_))
         ));
     }

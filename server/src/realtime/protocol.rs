@@ -42,9 +42,10 @@ pub fn read_client_message(text: &str) -> Result<Subscription, String> {
         error_frame(r#"expected {"listen":"cart_activity"} optionally with "cart_id":<number>"#)
     })?;
     if listen.listen != "cart_activity" {
+        // The name is the client's own text: echo no more than a glance at it.
+        let shown: String = listen.listen.chars().take(64).collect();
         return Err(error_frame(&format!(
-            "unknown channel '{}'; the only channel is cart_activity",
-            listen.listen
+            "unknown channel '{shown}'; the only channel is cart_activity"
         )));
     }
     Ok(match listen.cart_id {

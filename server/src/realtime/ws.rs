@@ -42,7 +42,7 @@ pub async fn events_io(
     session: Option<Extension<StaffSession>>,
     mut request: Request,
 ) -> Response {
-    let accept = match handshake::accept_key(request.headers()) {
+    let accept = match handshake::accept_key(request.version(), request.headers()) {
         Ok(accept) => accept,
         Err(refusal) => return refusal.into_response(),
     };
@@ -85,8 +85,8 @@ pub async fn events_io(
 
 /// Why a connection ended, which decides the goodbye.
 enum End {
-    /// The client sent a close frame.
-    ClientClosed,
+    /// The client sent a close frame, with this code if it gave one.
+    ClientClosed(Option<u16>),
     /// The client broke the protocol or a limit.
     Violation(Violation),
     /// No pong since the last ping.
@@ -120,10 +120,14 @@ async fn serve(connection: &Arc<Connection>, ping_every: Duration) -> End {
         tokio::select! {
             // Frames waiting to be written come first: they are what keeps the client current.
             biased;
-            () = connection.queued.notified() => {
+            () = connection.drain_needed.notified() => {
                 if let Err(end) = drain(connection).await {
                     return end;
                 }
+                // The socket was full and has taken bytes again, so the client is reading:
+                // alive, even if a ping queued behind the backlog has not been answered yet.
+                awaiting_pong = false;
+                ping.reset();
             }
             read = read_some(connection, &mut reader) => match read {
                 Ok(0) => return End::Gone("client went away without a close frame".into()),
@@ -177,7 +181,7 @@ fn answer(
         }
         ClientMessage::Ping(payload) => connection.send(frame::pong(&payload)),
         ClientMessage::Pong => *awaiting_pong = false,
-        ClientMessage::Close(_) => return Some(End::ClientClosed),
+        ClientMessage::Close(code) => return Some(End::ClientClosed(code)),
     }
     None
 }
@@ -190,7 +194,7 @@ async fn drain(connection: &Connection) -> Result<(), End> {
             Err(_) => return Err(End::TooSlow),
             Ok(Err(error)) => return Err(End::Gone(error.to_string())),
             Ok(Ok(Drained::All)) => return Ok(()),
-            Ok(Ok(Drained::Some)) => {}
+            Ok(Ok(Drained::SocketFull)) => {}
         }
     }
 }
@@ -199,7 +203,8 @@ async fn drain(connection: &Connection) -> Result<(), End> {
 /// close frame.
 async fn say_goodbye(connection: &Connection, end: End) {
     let close = match end {
-        End::ClientClosed => frame::close(close_code::NORMAL, ""),
+        // The answer to a close echoes its code (RFC 6455 §5.5.1).
+        End::ClientClosed(code) => frame::close_reply(code),
         End::Violation(violation) => {
             tracing::warn!(
                 code = violation.close_code(),
