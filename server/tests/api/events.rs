@@ -59,14 +59,18 @@ async fn connect(app: &TestApp, cookie: &str) -> Socket {
     socket
 }
 
+/// The next message of any kind, within 5 s.
+async fn next_message(socket: &mut Socket) -> Message {
+    tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("a frame within 5 s")
+        .expect("socket open")
+        .expect("no socket error")
+}
+
 async fn next_text(socket: &mut Socket) -> serde_json::Value {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a frame within 5 s")
-            .expect("socket open")
-            .expect("no socket error");
-        if let Message::Text(text) = message {
+        if let Message::Text(text) = next_message(socket).await {
             return serde_json::from_str(&text).unwrap();
         }
     }
@@ -216,12 +220,7 @@ async fn a_clients_ping_is_answered_and_a_fragmented_message_is_understood() {
         .await
         .unwrap();
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a pong within 5 s")
-            .expect("socket open")
-            .expect("no socket error");
-        if let Message::Pong(payload) = message {
+        if let Message::Pong(payload) = next_message(&mut socket).await {
             assert_eq!(&payload[..], b"are you there");
             break;
         }
