@@ -47,6 +47,31 @@ test('the rep sees the shopper change the cart within a second, without a reload
   await context.close();
 });
 
+test('a live update does not wipe what the rep is typing', async ({ page, browser }, testInfo) => {
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  await signIn(page);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  await page.getByLabel('Search products').fill('aero');
+  await expect(page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" })).toBeVisible();
+  await page.getByLabel('Amount').fill('5');
+  await page.getByLabel('Reason').fill('loyal customer');
+  await page.getByLabel('Note').fill('have a look');
+
+  // The shopper changes the cart: the rep's page redraws it while the rep is mid-sentence.
+  await shopper.getByLabel('Quantity of Summer Gloves').fill('2');
+  await shopper.locator('tr[data-product="gloves-summer"]').getByRole('button', { name: 'Update' }).click();
+  await expect(page.locator('tr[data-product="gloves-summer"] .quantity')).toHaveText('2', { timeout: 1000 });
+
+  await expect(page.getByLabel('Search products')).toHaveValue('aero');
+  await expect(page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" })).toBeVisible();
+  await expect(page.getByLabel('Amount')).toHaveValue('5');
+  await expect(page.getByLabel('Reason')).toHaveValue('loyal customer');
+  await expect(page.getByLabel('Note')).toHaveValue('have a look');
+  await context.close();
+});
+
 test('the active carts list shows a new cart and highlights its changes live', async ({ page, browser }, testInfo) => {
   await signIn(page);
   const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);

@@ -12,6 +12,7 @@ use crate::api::rep::{
 use crate::error::AppError;
 use crate::model::admin::{describe_idle, AuditEntry, CartDetail};
 use crate::model::cart::{AppliedDiscount, CartLine};
+use crate::model::catalog::ProductSummary;
 use crate::model::money::format_cents;
 
 /// The rep's actions on one cart, shared by the tools; any outcome refetches the cart.
@@ -27,10 +28,65 @@ pub struct RepActions {
     pub error: RwSignal<Option<AppError>>,
     /// Bumped after every action so the detail refetches.
     pub revision: RwSignal<u64>,
+    /// What the rep is typing, kept across redraws.
+    pub drafts: RepDrafts,
+    /// Catalog matches for the search box.
+    pub search_results: Resource<Result<Vec<ProductSummary>, AppError>>,
 }
 
-/// Creates the actions and watches their outcomes.
+/// What the rep is typing into the tools. The tools are redrawn whenever the cart is
+/// refetched, which live updates do at any moment (the shopper changing the cart, a presence
+/// change); kept here, at page level, a half-typed search, discount or link survives that.
+#[derive(Clone, Copy)]
+pub struct RepDrafts {
+    pub search: RwSignal<String>,
+    pub discount_target: RwSignal<String>,
+    pub discount_kind: RwSignal<String>,
+    pub discount_amount: RwSignal<String>,
+    pub discount_reason: RwSignal<String>,
+    pub link_path: RwSignal<String>,
+    pub link_note: RwSignal<String>,
+}
+
+impl RepDrafts {
+    fn new() -> Self {
+        Self {
+            search: RwSignal::new(String::new()),
+            discount_target: RwSignal::new("cart".into()),
+            discount_kind: RwSignal::new("percent".into()),
+            discount_amount: RwSignal::new(String::new()),
+            discount_reason: RwSignal::new(String::new()),
+            link_path: RwSignal::new(String::new()),
+            link_note: RwSignal::new(String::new()),
+        }
+    }
+
+    fn clear_discount(self) {
+        self.discount_target.set("cart".into());
+        self.discount_kind.set("percent".into());
+        self.discount_amount.set(String::new());
+        self.discount_reason.set(String::new());
+    }
+
+    fn clear_link(self) {
+        self.link_path.set(String::new());
+        self.link_note.set(String::new());
+    }
+}
+
+/// Creates the actions and the drafts, and watches the actions' outcomes.
 pub fn provide_rep_actions() -> RepActions {
+    let drafts = RepDrafts::new();
+    let search_results = Resource::new(
+        move || drafts.search.get(),
+        |query| async move {
+            if query.trim().len() < 2 {
+                Ok(Vec::new())
+            } else {
+                search_products(query).await
+            }
+        },
+    );
     let actions = RepActions {
         add: ServerAction::new(),
         set: ServerAction::new(),
@@ -40,7 +96,12 @@ pub fn provide_rep_actions() -> RepActions {
         link: ServerAction::new(),
         error: RwSignal::new(None),
         revision: RwSignal::new(0),
+        drafts,
+        search_results,
     };
+    // A sent discount or link is done with: its form starts empty again.
+    clear_on_success(actions.discount, move || drafts.clear_discount());
+    clear_on_success(actions.link, move || drafts.clear_link());
     watch(actions.add, actions);
     watch(actions.set, actions);
     watch(actions.remove, actions);
@@ -66,6 +127,25 @@ where
                 actions.error.set(outcome.clone().err());
                 // On success the cart changed; on a conflict it changed under us: refetch both ways.
                 actions.revision.update(|r| *r += 1);
+            }
+        },
+        false,
+    );
+}
+
+fn clear_on_success<A>(action: ServerAction<A>, clear: impl Fn() + 'static)
+where
+    A: leptos::server_fn::ServerFn<Output = CartDetail, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    Effect::watch(
+        move || action.value().get(),
+        move |outcome, _, _| {
+            if matches!(outcome, Some(Ok(_))) {
+                clear();
             }
         },
         false,
@@ -103,6 +183,22 @@ fn CartFields(
     }
 }
 
+/// A text input bound to a draft: shows it, and keeps it as the rep types.
+#[component]
+fn DraftInput(draft: RwSignal<String>) -> impl IntoView {
+    view! { <input prop:value=draft on:input=move |event| draft.set(event_target_value(&event))/> }
+}
+
+/// An option selected while the draft holds its value.
+#[component]
+fn DraftOption(draft: RwSignal<String>, value: String, label: String) -> impl IntoView {
+    let selected = {
+        let value = value.clone();
+        move || draft.with(|draft| *draft == value)
+    };
+    view! { <option value=value prop:selected=selected>{label}</option> }
+}
+
 /// Quantity and remove controls for one line.
 #[component]
 pub fn LineControls(cart_id: i64, version: i64, line: CartLine) -> impl IntoView {
@@ -128,17 +224,8 @@ pub fn LineControls(cart_id: i64, version: i64, line: CartLine) -> impl IntoView
 #[component]
 pub fn AddProduct(cart_id: i64, version: i64) -> impl IntoView {
     let actions = use_rep_actions();
-    let query = RwSignal::new(String::new());
-    let results = Resource::new(
-        move || query.get(),
-        |query| async move {
-            if query.trim().len() < 2 {
-                Ok(Vec::new())
-            } else {
-                search_products(query).await
-            }
-        },
-    );
+    let query = actions.drafts.search;
+    let results = actions.search_results;
     view! {
         <section class="rep-tool">
             <h2>"Add a product"</h2>
@@ -193,6 +280,7 @@ pub fn Discounts(
     discounts: Vec<AppliedDiscount>,
 ) -> impl IntoView {
     let actions = use_rep_actions();
+    let drafts = actions.drafts;
     view! {
         <section class="rep-tool">
             <h2>"Discounts"</h2>
@@ -225,23 +313,25 @@ pub fn Discounts(
                 <CartFields cart_id version request_id=request_id(actions.discount)/>
                 <label>
                     "On "
-                    <select name="target">
-                        <option value="cart">"Whole cart"</option>
+                    <select name="target" on:change=move |event| drafts.discount_target.set(event_target_value(&event))>
+                        <DraftOption draft=drafts.discount_target value="cart".into() label="Whole cart".into()/>
                         {lines
                             .into_iter()
-                            .map(|line| view! { <option value=line.product_id.to_string()>{line.name}</option> })
+                            .map(|line| view! {
+                                <DraftOption draft=drafts.discount_target value=line.product_id.to_string() label=line.name/>
+                            })
                             .collect_view()}
                     </select>
                 </label>
                 <label>
                     "Kind "
-                    <select name="kind">
-                        <option value="percent">"Percent"</option>
-                        <option value="fixed">"Fixed amount ($)"</option>
+                    <select name="kind" on:change=move |event| drafts.discount_kind.set(event_target_value(&event))>
+                        <DraftOption draft=drafts.discount_kind value="percent".into() label="Percent".into()/>
+                        <DraftOption draft=drafts.discount_kind value="fixed".into() label="Fixed amount ($)".into()/>
                     </select>
                 </label>
-                <label>"Amount " <input name="amount" size="6" required/></label>
-                <label>"Reason " <input name="reason" size="30" required minlength="3"/></label>
+                <label>"Amount " <DraftInput draft=drafts.discount_amount attr:name="amount" attr:size="6" attr:required=true/></label>
+                <label>"Reason " <DraftInput draft=drafts.discount_reason attr:name="reason" attr:size="30" attr:required=true attr:minlength="3"/></label>
                 <button type="submit">"Give discount"</button>
             </ActionForm>
         </section>
@@ -252,13 +342,14 @@ pub fn Discounts(
 #[component]
 pub fn PushLink(cart_id: i64, version: i64) -> impl IntoView {
     let actions = use_rep_actions();
+    let drafts = actions.drafts;
     view! {
         <section class="rep-tool">
             <h2>"Send a link"</h2>
             <ActionForm action=actions.link attr:class="link-form">
                 <CartFields cart_id version request_id=request_id(actions.link)/>
-                <label>"Page " <input name="path" size="30" placeholder="/products/helmet-aero" required/></label>
-                <label>"Note " <input name="note" size="30" placeholder="Optional"/></label>
+                <label>"Page " <DraftInput draft=drafts.link_path attr:name="path" attr:size="30" attr:placeholder="/products/helmet-aero" attr:required=true/></label>
+                <label>"Note " <DraftInput draft=drafts.link_note attr:name="note" attr:size="30" attr:placeholder="Optional"/></label>
                 <button type="submit">"Send link"</button>
             </ActionForm>
         </section>
