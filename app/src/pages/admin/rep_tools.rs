@@ -99,20 +99,20 @@ pub fn provide_rep_actions() -> RepActions {
         drafts,
         search_results,
     };
+    watch(actions.add, actions, || {});
+    watch(actions.set, actions, || {});
+    watch(actions.remove, actions, || {});
     // A sent discount or link is done with: its form starts empty again.
-    clear_on_success(actions.discount, move || drafts.clear_discount());
-    clear_on_success(actions.link, move || drafts.clear_link());
-    watch(actions.add, actions);
-    watch(actions.set, actions);
-    watch(actions.remove, actions);
-    watch(actions.discount, actions);
-    watch(actions.undiscount, actions);
-    watch(actions.link, actions);
+    watch(actions.discount, actions, move || drafts.clear_discount());
+    watch(actions.undiscount, actions, || {});
+    watch(actions.link, actions, move || drafts.clear_link());
     provide_context(actions);
     actions
 }
 
-fn watch<A>(action: ServerAction<A>, actions: RepActions)
+/// Shows `action`'s failure (or clears the last one), refetches the cart either way, and runs
+/// `on_success` when it succeeded.
+fn watch<A>(action: ServerAction<A>, actions: RepActions, on_success: impl Fn() + 'static)
 where
     A: leptos::server_fn::ServerFn<Output = CartDetail, Error = AppError>
         + Clone
@@ -124,28 +124,12 @@ where
         move || action.value().get(),
         move |outcome, _, _| {
             if let Some(outcome) = outcome {
+                if outcome.is_ok() {
+                    on_success();
+                }
                 actions.error.set(outcome.clone().err());
                 // On success the cart changed; on a conflict it changed under us: refetch both ways.
                 actions.revision.update(|r| *r += 1);
-            }
-        },
-        false,
-    );
-}
-
-fn clear_on_success<A>(action: ServerAction<A>, clear: impl Fn() + 'static)
-where
-    A: leptos::server_fn::ServerFn<Output = CartDetail, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    Effect::watch(
-        move || action.value().get(),
-        move |outcome, _, _| {
-            if matches!(outcome, Some(Ok(_))) {
-                clear();
             }
         },
         false,
