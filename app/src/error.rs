@@ -138,8 +138,24 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
+    /// A value the database refuses (class 22: malformed, out of range, a NUL byte; or a
+    /// check constraint) means input got past validation: the user is told, nothing was
+    /// stored. Everything else is our fault.
     fn from(error: sqlx::Error) -> Self {
-        AppError::internal("database error", error)
+        let code = error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|code| code.into_owned());
+        match code.as_deref() {
+            Some(code) if code.starts_with("22") || code == "23514" => {
+                tracing::warn!(%error, "the database refused a value");
+                AppError::Invalid(
+                    "Something in that request cannot be stored (a value is malformed or too long). Nothing was changed."
+                        .into(),
+                )
+            }
+            _ => AppError::internal("database error", error),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use app::server::realtime::{self, Hub};
 use app::server::redis_store::RedisSessionStore;
-use app::server::{db, seed, AppState, Config};
+use app::server::{db, maintenance, seed, staff, AppState, Config};
 use app::{shell, App};
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
@@ -22,7 +22,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::{csrf, error_status, images, login, sessions};
+use crate::realtime::access::AccessWatch;
+use crate::security_headers::PageNonce;
+use crate::{
+    csrf, error_status, form_errors, images, login, request_guard, security_headers, sessions,
+    staff_gate,
+};
 
 /// A bound, ready-to-serve Tandem server.
 pub struct Application {
@@ -61,11 +66,13 @@ impl Application {
             config.database_url.clone(),
             hub.clone(),
         ));
+        tokio::spawn(maintenance::run(db.clone(), std::future::pending()));
         let state = AppState {
             db,
             redis,
             config: Arc::new(config),
             hub,
+            password_checks: staff::password_check_slots(),
         };
         let listener = TcpListener::bind(leptos_options.site_addr)
             .await
@@ -124,6 +131,7 @@ pub fn router(
     let context_state = state.clone();
     let fanout = crate::realtime::fanout::Fanout::start(&state.hub, state.config.ws_fanout_threads)
         .expect("starting the websocket fan-out threads");
+    let access = AccessWatch::start(state.clone(), std::future::pending());
     Router::new()
         .route("/images/products/{file}", get(images::product_image))
         .route("/health", get(|| async { "ok" }))
@@ -137,14 +145,22 @@ pub fn router(
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_page_nonce();
+            },
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            provide_page_nonce,
+            shell,
+        ))
+        .layer(middleware::from_fn(form_errors::keep_errors_in_the_session))
         .layer(middleware::from_fn(error_status::set_error_status))
+        .layer(middleware::from_fn(staff_gate::check_staff))
         .layer(middleware::from_fn(sessions::expose_shopper_session))
         .layer(shopper_sessions)
         .layer(middleware::from_fn(sessions::expose_staff_session))
@@ -152,10 +168,15 @@ pub fn router(
         .layer(middleware::from_fn(sessions::mirror_staff_cookie))
         .layer(Extension(state.clone()))
         .layer(Extension(fanout))
+        .layer(Extension(access))
         .layer(middleware::from_fn_with_state(
             state.config.clone(),
             csrf::refuse_cross_site,
         ))
+        .layer(middleware::from_fn(
+            request_guard::refuse_control_characters,
+        ))
+        .layer(middleware::from_fn(security_headers::add_security_headers))
         .layer(CompressionLayer::new())
         // Which process answered: for operators behind a load balancer, and the proxy test.
         .layer(SetResponseHeaderLayer::overriding(
@@ -164,6 +185,16 @@ pub fn router(
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(leptos_options)
+}
+
+/// Gives the render the nonce `security_headers` put into this request's page CSP, so the
+/// hydration scripts carry the same one.
+fn provide_page_nonce() {
+    let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
 }
 
 async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {

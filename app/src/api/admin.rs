@@ -1,7 +1,9 @@
-//! Staff server functions under `/admin/api`. Each one starts with `staff::require`, which
+//! Staff server functions under `/admin/api`. Each one starts with `staff::authorize`, which
 //! denies by default: no staff session is 401, a missing role is 403.
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 use crate::error::AppError;
 use crate::model::admin::{CartDetail, CartSummary, FinderResult, RelayStatus};
@@ -10,35 +12,32 @@ use crate::model::staff::{StaffIdentity, StaffSummary};
 /// Who is signed in (any staff role).
 #[server(prefix = "/admin/api", endpoint = "me")]
 pub async fn current_staff() -> Result<StaffIdentity, AppError> {
-    use crate::model::staff::Role;
-    use crate::server::staff;
-    staff::require(&Role::ALL).await
+    crate::server::staff::authorize(CurrentStaff::PATH).await
 }
 
 /// Active carts, most recent activity first (reps and admins).
 #[server(prefix = "/admin/api", endpoint = "carts")]
 pub async fn list_active_carts() -> Result<Vec<CartSummary>, AppError> {
-    use crate::model::staff::Role;
     use crate::server::{db, staff, AppState};
-    staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    staff::authorize(ListActiveCarts::PATH).await?;
     Ok(db::admin::active_carts(&AppState::current()?.db).await?)
 }
 
 /// The cart finder: help code, customer email or name, or product (reps and admins).
 #[server(prefix = "/admin/api", endpoint = "find")]
 pub async fn find_carts(query: String) -> Result<FinderResult, AppError> {
-    use crate::model::staff::Role;
+    use crate::model::text::single_line;
     use crate::server::{db, staff, AppState};
-    staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    staff::authorize(FindCarts::PATH).await?;
+    let query = single_line("The search", &query, 200).map_err(AppError::Invalid)?;
     db::admin::find(&AppState::current()?.db, &query).await
 }
 
 /// One cart in full (reps and admins).
 #[server(prefix = "/admin/api", endpoint = "cart")]
 pub async fn get_cart_detail(cart_id: i64) -> Result<CartDetail, AppError> {
-    use crate::model::staff::Role;
     use crate::server::{staff, AppState};
-    let staff = staff::require(&[Role::SalesRep, Role::Admin]).await?;
+    let staff = staff::authorize(GetCartDetail::PATH).await?;
     let state = AppState::current()?;
     crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
     load_detail(&state, cart_id).await
@@ -58,18 +57,16 @@ pub(crate) async fn load_detail(
 /// Every staff account (admins only).
 #[server(prefix = "/admin/api", endpoint = "staff")]
 pub async fn list_staff() -> Result<Vec<StaffSummary>, AppError> {
-    use crate::model::staff::Role;
     use crate::server::{db, staff, AppState};
-    staff::require(&[Role::Admin]).await?;
+    staff::authorize(ListStaff::PATH).await?;
     Ok(db::staff::list(&AppState::current()?.db).await?)
 }
 
 /// This process's live connections, for the `/events` status page (event listeners).
 #[server(prefix = "/admin/api", endpoint = "events/status")]
 pub async fn events_status() -> Result<RelayStatus, AppError> {
-    use crate::model::staff::Role;
     use crate::server::{staff, AppState};
-    staff::require(&[Role::EventListener]).await?;
+    staff::authorize(EventsStatus::PATH).await?;
     let hub = AppState::current()?.hub;
     Ok(RelayStatus {
         connections: hub.connection_count(),

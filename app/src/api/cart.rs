@@ -6,6 +6,14 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::cart::CartView;
+use crate::model::notice::Notice;
+
+/// The one-time notice kept for this page after a plain form post, if any (see
+/// `server::flash`); reading it removes it.
+#[server(prefix = "/api", endpoint = "notice")]
+pub async fn take_notice() -> Result<Option<Notice>, AppError> {
+    Ok(crate::server::flash::take_current().await)
+}
 
 /// The shopper's cart, or `None` before anything was added.
 #[server(prefix = "/api", endpoint = "cart")]
@@ -36,8 +44,14 @@ pub async fn add_to_cart(
     let state = AppState::current()?;
     let cart_id = shopper::current_or_new_cart().await?;
     db::cart::add_item(&state.db, cart_id, product_id, quantity, request_id).await?;
-    form_post::confirm("added");
-    db::cart::load(&state.db, cart_id).await
+    let cart = db::cart::load(&state.db, cart_id).await?;
+    let name = cart
+        .lines
+        .iter()
+        .find(|line| line.product_id == product_id)
+        .map_or("it", |line| line.name.as_str());
+    form_post::confirm(&format!("Added {name} to your cart.")).await;
+    Ok(cart)
 }
 
 /// Changes how many of a product the cart holds.
@@ -55,7 +69,7 @@ pub async fn set_quantity(
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
     db::cart::set_quantity(&state.db, cart_id, product_id, quantity, version).await?;
-    form_post::confirm("updated");
+    form_post::confirm("Quantity updated.").await;
     db::cart::load(&state.db, cart_id).await
 }
 
@@ -68,7 +82,7 @@ pub async fn remove_from_cart(product_id: i64, version: i64) -> Result<CartView,
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
     db::cart::remove_item(&state.db, cart_id, product_id, version).await?;
-    form_post::confirm("removed");
+    form_post::confirm("Removed from your cart.").await;
     db::cart::load(&state.db, cart_id).await
 }
 

@@ -4,6 +4,8 @@
 //! as it is afterwards.
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -14,11 +16,13 @@ use crate::model::catalog::ProductSummary;
 mod support {
     use crate::error::AppError;
     use crate::model::admin::CartDetail;
-    use crate::model::staff::{Role, StaffIdentity};
+    use crate::model::staff::StaffIdentity;
     use crate::server::{db, AppState};
 
-    pub(super) async fn rep() -> Result<(StaffIdentity, AppState), AppError> {
-        let staff = crate::server::staff::require(&[Role::SalesRep]).await?;
+    /// The rep calling the function at `path`, checked against `api::access` before anything
+    /// else is read.
+    pub(super) async fn rep(path: &str) -> Result<(StaffIdentity, AppState), AppError> {
+        let staff = crate::server::staff::authorize(path).await?;
         Ok((staff, AppState::current()?))
     }
 
@@ -51,8 +55,8 @@ pub async fn rep_add_item(
     request_id: Uuid,
 ) -> Result<CartDetail, AppError> {
     use crate::model::cart::parse_quantity;
+    let (staff, state) = support::rep(RepAddItem::PATH).await?;
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
-    let (staff, state) = support::rep().await?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::add_item(&state.db, &change, product_id, quantity).await?;
     support::detail(&state, cart_id).await
@@ -68,8 +72,8 @@ pub async fn rep_set_quantity(
     request_id: Uuid,
 ) -> Result<CartDetail, AppError> {
     use crate::model::cart::parse_quantity;
+    let (staff, state) = support::rep(RepSetQuantity::PATH).await?;
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
-    let (staff, state) = support::rep().await?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::set_quantity(&state.db, &change, product_id, quantity).await?;
     support::detail(&state, cart_id).await
@@ -83,7 +87,7 @@ pub async fn rep_remove_item(
     version: i64,
     request_id: Uuid,
 ) -> Result<CartDetail, AppError> {
-    let (staff, state) = support::rep().await?;
+    let (staff, state) = support::rep(RepRemoveItem::PATH).await?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::remove_item(&state.db, &change, product_id).await?;
     support::detail(&state, cart_id).await
@@ -106,7 +110,9 @@ pub async fn rep_add_discount(
     use crate::model::pricing::DiscountKind;
     use crate::model::rep_input::{parse_money, parse_percent};
     use crate::model::staff::Role;
+    use crate::model::text::single_line;
     use crate::server::db::rep::NewDiscount;
+    let (staff, state) = support::rep(RepAddDiscount::PATH).await?;
     let kind = match kind.as_str() {
         "percent" => DiscountKind::Percent {
             basis_points: parse_percent(&amount).map_err(AppError::Invalid)?,
@@ -127,13 +133,12 @@ pub async fn rep_add_discount(
                 .map_err(|_| AppError::Invalid("Choose the cart or one of its lines.".into()))?,
         ),
     };
-    let reason = reason.trim().to_string();
-    if reason.chars().count() < 3 || reason.chars().count() > 500 {
+    let reason = single_line("The reason", &reason, 500).map_err(AppError::Invalid)?;
+    if reason.chars().count() < 3 {
         return Err(AppError::Invalid(
             "Give a reason for the discount (3 to 500 characters).".into(),
         ));
     }
-    let (staff, state) = support::rep().await?;
     let cap = (!staff.has(Role::DiscountManager))
         .then(|| i64::from(state.config.rep_discount_cap_percent) * 100);
     let change = support::change(cart_id, version, request_id, &staff);
@@ -159,7 +164,7 @@ pub async fn rep_remove_discount(
     version: i64,
     request_id: Uuid,
 ) -> Result<CartDetail, AppError> {
-    let (staff, state) = support::rep().await?;
+    let (staff, state) = support::rep(RepRemoveDiscount::PATH).await?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::remove_discount(&state.db, &change, discount_id).await?;
     support::detail(&state, cart_id).await
@@ -175,31 +180,29 @@ pub async fn rep_push_link(
     request_id: Uuid,
 ) -> Result<CartDetail, AppError> {
     use crate::model::rep_input::site_path;
-    let (staff, state) = support::rep().await?;
+    use crate::model::text::single_line;
+    let (staff, state) = support::rep(RepPushLink::PATH).await?;
     let path =
         site_path(&path, state.config.public_origin.as_deref()).map_err(AppError::Invalid)?;
-    let note = note.trim();
-    if note.chars().count() > 500 {
-        return Err(AppError::Invalid(
-            "Keep the note under 500 characters.".into(),
-        ));
-    }
+    let note = single_line("The note", &note, 500).map_err(AppError::Invalid)?;
     let change = support::change(cart_id, version, request_id, &staff);
-    crate::server::db::rep::push_link(&state.db, &change, &path, note).await?;
+    crate::server::db::rep::push_link(&state.db, &change, &path, &note).await?;
     support::detail(&state, cart_id).await
 }
 
 /// Products whose name contains `query`, for adding to a cart.
 #[server(prefix = "/admin/api", endpoint = "rep/products")]
 pub async fn search_products(query: String) -> Result<Vec<ProductSummary>, AppError> {
-    let (_, state) = support::rep().await?;
-    Ok(crate::server::db::catalog::search(&state.db, query.trim()).await?)
+    use crate::model::text::single_line;
+    let (_, state) = support::rep(SearchProducts::PATH).await?;
+    let query = single_line("The search", &query, 100).map_err(AppError::Invalid)?;
+    Ok(crate::server::db::catalog::search(&state.db, &query).await?)
 }
 
 /// Keeps the shopper's "a rep is viewing your cart" banner up while the rep's page is open.
 #[server(prefix = "/admin/api", endpoint = "rep/viewing")]
 pub async fn rep_viewing(cart_id: i64) -> Result<(), AppError> {
-    let (staff, state) = support::rep().await?;
+    let (staff, state) = support::rep(RepViewing::PATH).await?;
     crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
     Ok(())
 }

@@ -1,14 +1,14 @@
 //! The shopper's cart as the whole page shares it: one action per cart change, one
 //! resource holding the cart, refetched whenever a change succeeds, and one notice area
-//! for the outcome. Without JavaScript the same actions work as plain form posts.
+//! for the outcome. Without JavaScript the same actions work as plain form posts, and their
+//! outcome comes back as a one-time notice kept on the server (never from the URL).
 
 use leptos::prelude::*;
 
-use leptos_router::hooks::use_location;
-
-use crate::api::cart::{get_cart, AddToCart, RemoveFromCart, SetQuantity};
+use crate::api::cart::{get_cart, take_notice, AddToCart, RemoveFromCart, SetQuantity};
 use crate::error::AppError;
 use crate::model::cart::CartView;
+pub use crate::model::notice::Notice;
 
 /// Shared by every cart form and view on the page.
 #[derive(Clone, Copy)]
@@ -19,15 +19,10 @@ pub struct CartState {
     pub cart: Resource<Result<Option<CartView>, AppError>>,
     /// The latest outcome to tell the shopper about.
     pub notice: RwSignal<Option<Notice>>,
+    /// The notice kept on the server after a plain form post, read once per page load.
+    pub kept_notice: Resource<Option<Notice>>,
     /// Bumped to make the cart refetch (after a change here, or one announced by a rep).
     pub revision: RwSignal<u64>,
-}
-
-/// A message for the notice area.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Notice {
-    Done(String),
-    Failed(AppError),
 }
 
 /// Creates the cart state and provides it to the page.
@@ -38,7 +33,8 @@ pub fn provide_cart_state() {
     let revision = RwSignal::new(0u64);
     let cart = Resource::new(move || revision.get(), |_| get_cart());
 
-    let notice = RwSignal::new(form_post_outcome());
+    let notice = RwSignal::new(None);
+    let kept_notice = Resource::new(|| (), |_| async { take_notice().await.ok().flatten() });
 
     watch_outcome(add, revision, notice, "Added to your cart.");
     watch_outcome(set, revision, notice, "Quantity updated.");
@@ -50,33 +46,9 @@ pub fn provide_cart_state() {
         remove,
         cart,
         notice,
+        kept_notice,
         revision,
     });
-}
-
-/// A plain form post (no JavaScript) is redirected back to its page with its outcome in the
-/// URL: `notice=added` on success, `__path` and `__err` on failure. This reads it back.
-fn form_post_outcome() -> Option<Notice> {
-    use leptos::server_fn::error::ServerFnUrlError;
-    use leptos::server_fn::ServerFn;
-
-    let query = use_location().query.get_untracked();
-    // An error wins: a failed post's URL may still carry the notice of an earlier success.
-    if let (Some(path), Some(encoded)) = (query.get_str("__path"), query.get_str("__err")) {
-        let cart_actions = [AddToCart::PATH, SetQuantity::PATH, RemoveFromCart::PATH];
-        if cart_actions.contains(&path) {
-            return Some(Notice::Failed(ServerFnUrlError::<AppError>::decode_err(
-                encoded,
-            )));
-        }
-    }
-    let done = match query.get_str("notice") {
-        Some("added") => "Added to your cart.",
-        Some("updated") => "Quantity updated.",
-        Some("removed") => "Removed from your cart.",
-        _ => return None,
-    };
-    Some(Notice::Done(done.to_string()))
 }
 
 fn watch_outcome<A>(
@@ -120,11 +92,13 @@ pub fn CartNotice() -> impl IntoView {
     let state = use_cart_state();
     view! {
         <div class="notice-area" aria-live="polite">
-            {move || {
-                state
-                    .notice
-                    .get()
-                    .map(|notice| match notice {
+            <Suspense>
+                {move || {
+                    state
+                        .notice
+                        .get()
+                        .or_else(|| state.kept_notice.get().flatten())
+                        .map(|notice| match notice {
                         Notice::Done(message) => {
                             view! { <p class="notice notice-done" role="status">{message}</p> }
                                 .into_any()
@@ -138,7 +112,8 @@ pub fn CartNotice() -> impl IntoView {
                                 .into_any()
                         }
                     })
-            }}
+                }}
+            </Suspense>
         </div>
     }
 }

@@ -5,11 +5,15 @@ use leptos::prelude::*;
 use super::response_status::set_response_status;
 use crate::error::AppError;
 
-/// A visible, announced error message. A missing thing also makes the page a 404.
+/// A visible, announced error message. A missing thing also makes the page a 404, and
+/// unusable input a 400, a refusal a 403.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    if matches!(error, AppError::NotFound(_)) {
-        set_response_status(404);
+    match error {
+        AppError::NotFound(_) => set_response_status(404),
+        AppError::Invalid(_) => set_response_status(400),
+        AppError::Forbidden | AppError::NotAllowed(_) => set_response_status(403),
+        _ => {}
     }
     view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }
 }

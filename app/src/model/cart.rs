@@ -53,6 +53,10 @@ pub struct AppliedDiscount {
     /// Product name for a line discount.
     pub product_name: Option<String>,
     pub taken_cents: i64,
+    /// A capped rep discount that takes less than it asked for, because the cart is now
+    /// worth less than when it was given (pricing rule 6).
+    #[serde(default)]
+    pub held_back: bool,
 }
 
 /// A link a rep pushed to the shopper.

@@ -5,6 +5,8 @@ pub mod cart;
 pub mod catalog;
 pub mod help_code;
 pub mod money;
+pub mod notice;
 pub mod pricing;
 pub mod rep_input;
 pub mod staff;
+pub mod text;

@@ -10,6 +10,13 @@
 //!    cart ever goes below zero.
 //! 5. Totals are recomputed from scratch from the lines and the discounts still in force, so
 //!    removing a discount restores exactly the total there was without it.
+//! 6. A discount given under a cap (a sales rep's) carries that cap, and the capped discounts
+//!    of a cart together never take more than the cap's share of the cart's *current*
+//!    subtotal, each allowed to round half a cent up: with `k` capped discounts so far, they
+//!    take at most `(cap × subtotal + 5 000 × k) / 10 000` cents, rounded down. A capped
+//!    discount that would take more takes only what is left of that allowance. So whatever
+//!    later happens to the cart (quantities lowered, lines removed, by either side), a rep's
+//!    $44.10 fixed discount on a $294 cart never becomes 90% off a $49 one.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +39,10 @@ pub struct Discount {
     pub reason: String,
     /// Display name of the rep who gave it.
     pub given_by: String,
+    /// The cap it was given under, in basis points of the subtotal (rule 6); `None` for a
+    /// discount manager's, which no cap limits.
+    #[serde(default)]
+    pub cap_basis_points: Option<i64>,
 }
 
 impl Discount {
@@ -84,6 +95,60 @@ pub struct PricedCart {
     pub total_cents: i64,
     /// How much each discount took, by `discount_id`, in the order given.
     pub taken: Vec<(i64, i64)>,
+    /// Capped discounts that asked for more than their cap allowed (rule 6) and took less.
+    pub held_back: Vec<i64>,
+}
+
+impl PricedCart {
+    /// What the discount `discount_id` took (0 when it is not in force).
+    pub fn taken_by(&self, discount_id: i64) -> i64 {
+        self.taken
+            .iter()
+            .find(|(id, _)| *id == discount_id)
+            .map_or(0, |(_, off)| *off)
+    }
+}
+
+/// The most `capped_count` discounts under `cap_basis_points` may take together from a cart
+/// whose subtotal is `subtotal` (rule 6): the cap's share, each discount allowed to round
+/// half a cent up.
+pub fn cap_allowance(cap_basis_points: i64, subtotal: i64, capped_count: i64) -> i64 {
+    let allowance = i128::from(cap_basis_points.clamp(0, 10_000)) * i128::from(subtotal.max(0))
+        + 5_000 * i128::from(capped_count.max(0));
+    (allowance / 10_000).min(i128::from(i64::MAX)) as i64
+}
+
+/// Enforces rule 6 while discounts are applied in order.
+#[derive(Default)]
+struct CapBudget {
+    subtotal: i64,
+    capped_count: i64,
+    capped_taken: i64,
+    held_back: Vec<i64>,
+}
+
+impl CapBudget {
+    /// What `discount` may take, given that it would take `off` of `amount` on its own.
+    fn limit(&mut self, discount: &Discount, amount: i64, off: i64) -> i64 {
+        let Some(cap) = discount.cap_basis_points else {
+            return off;
+        };
+        self.capped_count += 1;
+        let left =
+            (cap_allowance(cap, self.subtotal, self.capped_count) - self.capped_taken).max(0);
+        // What the discount asks for: a fixed amount asks for all of it, even when the cart
+        // holds less right now (an empty cart must not accept a $1,000,000 discount).
+        let asked = match discount.kind {
+            DiscountKind::Fixed { amount_cents } => amount_cents.max(0),
+            DiscountKind::Percent { .. } => off,
+        };
+        if asked > left {
+            self.held_back.push(discount.discount_id);
+        }
+        let off = off.min(left).min(amount);
+        self.capped_taken += off;
+        off
+    }
 }
 
 /// What a discount takes from `amount` (rules 3 and 4).
@@ -103,6 +168,13 @@ pub fn discount_off(amount: i64, kind: DiscountKind) -> i64 {
 /// Prices lines under discounts (given in the order they were made).
 pub fn price(lines: &[LineInput], discounts: &[Discount]) -> PricedCart {
     let mut taken = Vec::with_capacity(discounts.len());
+    let mut budget = CapBudget {
+        subtotal: lines
+            .iter()
+            .map(|line| line.unit_price_cents.saturating_mul(line.quantity).max(0))
+            .fold(0i64, i64::saturating_add),
+        ..CapBudget::default()
+    };
     let priced: Vec<PricedLine> = lines
         .iter()
         .map(|line| {
@@ -112,7 +184,7 @@ pub fn price(lines: &[LineInput], discounts: &[Discount]) -> PricedCart {
                 .iter()
                 .filter(|d| d.product_id == Some(line.product_id))
             {
-                let off = discount_off(total, discount.kind);
+                let off = budget.limit(discount, total, discount_off(total, discount.kind));
                 total -= off;
                 taken.push((discount.discount_id, off));
             }
@@ -128,7 +200,7 @@ pub fn price(lines: &[LineInput], discounts: &[Discount]) -> PricedCart {
     let lines_total_cents: i64 = priced.iter().map(|l| l.total_cents).sum();
     let mut total = lines_total_cents;
     for discount in discounts.iter().filter(|d| d.product_id.is_none()) {
-        let off = discount_off(total, discount.kind);
+        let off = budget.limit(discount, total, discount_off(total, discount.kind));
         total -= off;
         taken.push((discount.discount_id, off));
     }
@@ -145,6 +217,7 @@ pub fn price(lines: &[LineInput], discounts: &[Discount]) -> PricedCart {
         cart_discount_cents: lines_total_cents - total,
         total_cents: total,
         taken,
+        held_back: budget.held_back,
     }
 }
 
@@ -160,7 +233,71 @@ mod tests {
             kind: DiscountKind::Percent { basis_points },
             reason: "test".into(),
             given_by: "rep".into(),
+            cap_basis_points: None,
         }
+    }
+
+    fn capped(discount: Discount) -> Discount {
+        Discount {
+            cap_basis_points: Some(1500),
+            ..discount
+        }
+    }
+
+    fn line(product_id: i64, unit_price_cents: i64, quantity: i64) -> LineInput {
+        LineInput {
+            product_id,
+            unit_price_cents,
+            quantity,
+        }
+    }
+
+    fn capped_taken(priced: &PricedCart, discounts: &[Discount]) -> (i64, i64) {
+        let capped: Vec<&Discount> = discounts
+            .iter()
+            .filter(|d| d.cap_basis_points.is_some())
+            .collect();
+        (
+            capped.iter().map(|d| priced.taken_by(d.discount_id)).sum(),
+            capped.len() as i64,
+        )
+    }
+
+    #[test]
+    fn a_capped_fixed_discount_follows_the_subtotal_down() {
+        let discounts = [capped(fixed(1, None, 4410))];
+        assert_eq!(
+            price(&[line(1, 4900, 6)], &discounts).total_cents,
+            29_400 - 4_410
+        );
+        let one = price(&[line(1, 4900, 1)], &discounts);
+        assert_eq!(one.total_cents, 4900 - 735);
+        assert_eq!(one.held_back, vec![1]);
+    }
+
+    #[test]
+    fn a_capped_discount_on_an_empty_cart_takes_nothing_later_beyond_the_cap() {
+        let discounts = [capped(fixed(1, None, 100_000_000))];
+        let empty = price(&[], &discounts);
+        assert_eq!((empty.total_cents, empty.held_back.clone()), (0, vec![1]));
+        assert_eq!(
+            price(&[line(1, 15_900, 2)], &discounts).total_cents,
+            31_800 - 4_770
+        );
+    }
+
+    #[test]
+    fn exactly_the_cap_is_allowed_even_when_rounding_takes_a_fraction_more() {
+        // 15% of 1999 is 299.85, priced as 300.
+        let priced = price(&[line(1, 1999, 1)], &[capped(percent(1, None, 1500))]);
+        assert_eq!(priced.taken_by(1), 300);
+        assert!(priced.held_back.is_empty());
+    }
+
+    #[test]
+    fn a_managers_discount_is_not_capped() {
+        let priced = price(&[line(1, 1000, 1)], &[fixed(1, None, 900)]);
+        assert_eq!(priced.total_cents, 100);
     }
 
     fn fixed(id: i64, product_id: Option<i64>, amount_cents: i64) -> Discount {
@@ -250,10 +387,16 @@ mod tests {
             raw.into_iter()
                 .enumerate()
                 .map(|(i, (product_id, is_percent, bp, cents))| {
-                    if is_percent {
+                    let discount = if is_percent {
                         percent(i as i64 + 1, product_id, bp)
                     } else {
                         fixed(i as i64 + 1, product_id, cents)
+                    };
+                    // Every third discount is a capped rep's.
+                    if i % 3 == 1 {
+                        capped(discount)
+                    } else {
+                        discount
                     }
                 })
                 .collect()
@@ -293,6 +436,16 @@ mod tests {
             prop_assert!(after.total_cents <= before.total_cents);
             with_extra.retain(|d| d.discount_id != 1000);
             prop_assert_eq!(price(&lines, &with_extra).total_cents, before.total_cents);
+        }
+
+        #[test]
+        fn capped_discounts_never_take_more_than_the_cap_of_the_subtotal(
+            lines in arb_lines(),
+            discounts in arb_discounts(),
+        ) {
+            let priced = price(&lines, &discounts);
+            let (taken, count) = capped_taken(&priced, &discounts);
+            prop_assert!(taken <= cap_allowance(1500, priced.subtotal_cents, count));
         }
 
         #[test]

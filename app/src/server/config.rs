@@ -25,7 +25,8 @@ pub struct Config {
     /// The origin browsers use to reach the site (`https://shop.example.com`). Used for the
     /// CSRF origin check; an `https` origin also marks cookies `Secure`.
     pub public_origin: Option<String>,
-    /// Load the demo catalog and demo staff accounts when the database is empty.
+    /// Load the demo catalog and demo staff accounts when the database is empty. Only when
+    /// asked for (`APP_SEED_DEMO=true`, as `scripts/dev.sh` does); never by default.
     pub seed_demo: bool,
     /// The largest discount, in percent, a sales rep may give without a discount manager.
     pub rep_discount_cap_percent: u32,
@@ -94,7 +95,7 @@ impl Config {
                 })
             }
         };
-        let seed_demo = match text("APP_SEED_DEMO", "true").as_str() {
+        let seed_demo = match text("APP_SEED_DEMO", "false").as_str() {
             "1" | "true" | "yes" => true,
             "0" | "false" | "no" => false,
             other => {
@@ -131,8 +132,17 @@ impl Config {
                     reason: format!("'{value}' is not a number of threads from 1 to 256"),
                 })?,
         };
+        let app_env = match text("APP_ENV", "development").as_str() {
+            env @ ("development" | "production") => env.to_string(),
+            other => {
+                return Err(ConfigError {
+                    name: "APP_ENV",
+                    reason: format!("'{other}' is neither development nor production"),
+                })
+            }
+        };
         Ok(Self {
-            app_env: text("APP_ENV", "development"),
+            app_env,
             staff_idle_timeout: seconds("APP_STAFF_IDLE_SECS", 30 * 60)?,
             staff_session_max_age: seconds("APP_STAFF_MAX_SECS", 12 * 60 * 60)?,
             ws_ping_every: seconds("APP_WS_PING_SECS", 20)?,
@@ -187,6 +197,14 @@ mod tests {
             Some("https://shop.example.com")
         );
         assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn demo_data_is_off_unless_asked_for_and_an_unknown_environment_is_refused() {
+        assert!(!Config::from_lookup(|_| None).unwrap().seed_demo);
+        let error = Config::from_lookup(|name| (name == "APP_ENV").then(|| "staging".to_string()))
+            .unwrap_err();
+        assert!(error.to_string().contains("APP_ENV"));
     }
 
     #[test]

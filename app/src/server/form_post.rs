@@ -1,17 +1,21 @@
 //! Plain HTML form posts (no JavaScript) are answered with a redirect back to the page they
-//! came from. On failure server_fn puts the error in that URL; this adds the success side,
-//! so the page can also say what just happened ("Added to your cart.").
+//! came from, and what happened is kept for that page as a one-time notice in the shopper's
+//! session (`flash`). On failure server_fn puts the error in the redirect's URL; the server's
+//! `form_errors` layer moves it into the session the same way, so no notice is ever read
+//! from a URL.
 
 use http::header::{ACCEPT, REFERER};
 use http::request::Parts;
 use leptos::prelude::use_context;
 
-/// Query parameters this module and server_fn put on the page URL; dropped before adding ours.
+use crate::model::notice::Notice;
+
+/// Query parameters earlier versions and server_fn put on the page URL; dropped.
 const TRANSIENT_PARAMS: [&str; 3] = ["notice", "__err", "__path"];
 
-/// For a form post, redirects back to the posting page with `notice=<notice>`.
+/// For a form post, keeps `message` for the posting page and redirects back to it.
 /// Calls from the hydrated client (which read the JSON answer) are left alone.
-pub fn confirm(notice: &str) {
+pub async fn confirm(message: &str) {
     let Some(parts) = use_context::<Parts>() else {
         return;
     };
@@ -25,12 +29,13 @@ pub fn confirm(notice: &str) {
         .get(REFERER)
         .and_then(|value| value.to_str().ok());
     if let (true, Some(referer)) = (accepts_html, referer) {
-        leptos_axum::redirect(&back_to(referer, notice));
+        super::flash::put_current(&Notice::Done(message.to_string())).await;
+        leptos_axum::redirect(&back_to(referer));
     }
 }
 
-/// The referer's own path and query (never another host), with `notice` set.
-fn back_to(referer: &str, notice: &str) -> String {
+/// The referer's own path and query (never another host), without transient parameters.
+pub fn back_to(referer: &str) -> String {
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path_and_query = after_scheme
         .find('/')
@@ -39,7 +44,7 @@ fn back_to(referer: &str, notice: &str) -> String {
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
-    let mut kept: Vec<&str> = query
+    let kept: Vec<&str> = query
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
@@ -47,11 +52,13 @@ fn back_to(referer: &str, notice: &str) -> String {
             !TRANSIENT_PARAMS.contains(&name)
         })
         .collect();
-    let notice_pair = format!("notice={notice}");
-    kept.push(&notice_pair);
     // `//evil.example` would be read by browsers as another host.
     let path = if path.starts_with("//") { "/" } else { path };
-    format!("{path}?{}", kept.join("&"))
+    if kept.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
 }
 
 #[cfg(test)]
@@ -59,26 +66,17 @@ mod tests {
     use super::back_to;
 
     #[test]
-    fn the_redirect_goes_back_to_the_same_page_with_the_notice() {
+    fn the_redirect_goes_back_to_the_same_page_without_transient_parameters() {
         assert_eq!(
-            back_to(
-                "http://shop.test/?category=Bikes&notice=removed&__err=x&__path=y",
-                "added"
-            ),
-            "/?category=Bikes&notice=added"
+            back_to("http://shop.test/?category=Bikes&notice=removed&__err=x&__path=y"),
+            "/?category=Bikes"
         );
-        assert_eq!(
-            back_to("http://shop.test/cart", "updated"),
-            "/cart?notice=updated"
-        );
-        assert_eq!(back_to("http://shop.test", "added"), "/?notice=added");
+        assert_eq!(back_to("http://shop.test/cart"), "/cart");
+        assert_eq!(back_to("http://shop.test"), "/");
     }
 
     #[test]
     fn a_referer_cannot_send_the_browser_to_another_host() {
-        assert_eq!(
-            back_to("http://shop.test//evil.example/x", "added"),
-            "/?notice=added"
-        );
+        assert_eq!(back_to("http://shop.test//evil.example/x"), "/");
     }
 }

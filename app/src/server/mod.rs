@@ -3,7 +3,10 @@
 
 pub mod config;
 pub mod db;
+pub mod flash;
 pub mod form_post;
+pub mod login_limit;
+pub mod maintenance;
 pub mod presence;
 pub mod realtime;
 pub mod redis_store;

@@ -1,20 +1,23 @@
-//! Staff authentication: Argon2id passwords, the staff session (Postgres-backed, its own
-//! cookie), login with rate limiting, and the role check every staff server function makes.
+//! Staff authentication: Argon2id passwords (checked off the async workers), the staff
+//! session (Postgres-backed, its own cookie, extended while in use), login behind the limits
+//! of `login_limit`, and the role check every staff server function makes.
 
-use std::net::IpAddr;
+use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use fred::interfaces::KeysInterface;
 use http::request::Parts;
 use leptos::prelude::use_context;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use tower_sessions::Session;
 
-use super::db;
-use super::AppState;
+use super::login_limit::{self, LoginClient};
+use super::{db, AppState};
+use crate::api::access;
 use crate::error::AppError;
 use crate::model::staff::{Role, StaffIdentity};
 
@@ -24,10 +27,6 @@ pub struct StaffSession(pub Session);
 
 /// Session key holding who signed in and when.
 const SIGNED_IN_KEY: &str = "staff";
-/// Failed logins allowed per username, and per client address, within the window.
-const MAX_FAILURES_PER_USER: i64 = 5;
-const MAX_FAILURES_PER_IP: i64 = 20;
-const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct SignedIn {
@@ -35,6 +34,22 @@ struct SignedIn {
     username: String,
     /// Unix seconds; the absolute session lifetime counts from here.
     at: i64,
+    /// Unix seconds of the last time the session was saved; it is saved again (which moves
+    /// its idle expiry) when a request comes a while after that.
+    #[serde(default)]
+    seen: i64,
+}
+
+/// The staff member a request was made by, once checked: put into the request by the
+/// `/admin/api` gate, so the server function does not load the session and roles again.
+#[derive(Clone, Debug)]
+pub struct CheckedStaff(pub StaffIdentity);
+
+/// Password checks allowed at once: Argon2 takes tens of milliseconds of CPU, and a burst of
+/// logins must not take every core from websockets, event streams and pages.
+pub fn password_check_slots() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Arc::new(Semaphore::new(cores.max(1)))
 }
 
 /// Hashes a password with Argon2id and a random salt, as a PHC string.
@@ -47,6 +62,9 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {
+    if password.len() > 1024 {
+        return false;
+    }
     PasswordHash::new(phc)
         .map(|hash| {
             Argon2::default()
@@ -56,108 +74,156 @@ fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks `password` against `phc` on a blocking thread, at most as many at once as there
+/// are password-check slots.
+async fn check_password(state: &AppState, password: &str, phc: &str) -> Result<bool, AppError> {
+    let _slot = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|error| AppError::internal("waiting for a password check", error))?;
+    let (password, phc) = (password.to_string(), phc.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|error| AppError::internal("checking a password", error))
+}
+
 /// What a login attempt came to.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    SignedIn(StaffIdentity),
+    /// Signed in; `device_token` marks the browser as trusted (set it as a cookie).
+    SignedIn {
+        identity: StaffIdentity,
+        device_token: Option<String>,
+    },
     /// Wrong username or password, or an inactive account: the same answer for all three.
     Refused,
-    /// Too many failures for this username or address recently.
+    /// Too many attempts from this client recently.
     RateLimited,
 }
 
-/// Checks the password and, when it matches, starts a fresh staff session (new id).
+/// Counts the attempt, checks the password when the limits allow and, when it matches,
+/// starts a fresh staff session (new id).
 pub async fn log_in(
     state: &AppState,
     session: &Session,
     username: &str,
     password: &str,
-    client: IpAddr,
+    client: &LoginClient,
 ) -> Result<LoginOutcome, AppError> {
     let username = username.trim().to_lowercase();
-    let user_key = format!(
-        "{}login_failures:user:{username}",
-        state.config.redis_key_prefix
-    );
-    let ip_key = format!(
-        "{}login_failures:ip:{client}",
-        state.config.redis_key_prefix
-    );
-    let redis_error = |error: fred::error::Error| AppError::internal("login rate limit", error);
-    let user_failures: Option<i64> = state.redis.get(&user_key).await.map_err(redis_error)?;
-    let ip_failures: Option<i64> = state.redis.get(&ip_key).await.map_err(redis_error)?;
-    if user_failures.unwrap_or(0) >= MAX_FAILURES_PER_USER
-        || ip_failures.unwrap_or(0) >= MAX_FAILURES_PER_IP
-    {
-        tracing::warn!(%username, %client, "login refused: rate limited");
+    let shown = login_limit::loggable(&username);
+    let attempt = login_limit::admit(state, &username, client).await?;
+    if !attempt.admitted {
+        tracing::warn!(username = %shown, client = %client.address, "login refused: rate limited");
         return Ok(LoginOutcome::RateLimited);
     }
-
-    let account = if username.is_empty() || username.len() > 40 {
-        None
-    } else {
+    let plausible = !username.is_empty()
+        && username.len() <= 40
+        && !username.chars().any(char::is_control)
+        && password.len() <= 1024;
+    let account = if plausible {
         db::staff::by_username(&state.db, &username).await?
+    } else {
+        None
     };
     // Verify against a real hash even for unknown users, so timing does not reveal them.
-    let matches = match &account {
-        Some(account) => verify_password(password, &account.password_hash),
-        None => {
-            verify_password(password, DUMMY_HASH);
-            false
-        }
-    };
+    let phc = account
+        .as_ref()
+        .map_or(DUMMY_HASH, |account| account.password_hash.as_str());
+    let matches = check_password(state, password, phc).await? && account.is_some();
     match account {
         Some(account) if matches && account.active => {
-            let _: i64 = state.redis.del(&user_key).await.map_err(redis_error)?;
             // A new session id at every login: a session id planted before login is useless.
             session
                 .cycle_id()
                 .await
                 .map_err(|error| AppError::internal("rotating the staff session", error))?;
+            let now = OffsetDateTime::now_utc().unix_timestamp();
             let signed_in = SignedIn {
                 staff_id: account.identity.staff_id,
                 username: account.identity.username.clone(),
-                at: OffsetDateTime::now_utc().unix_timestamp(),
+                at: now,
+                seen: now,
             };
             session
                 .insert(SIGNED_IN_KEY, signed_in)
                 .await
                 .map_err(|error| AppError::internal("storing the staff session", error))?;
-            tracing::info!(username = %account.identity.username, %client, "staff signed in");
-            Ok(LoginOutcome::SignedIn(account.identity))
+            let device_token = login_limit::succeeded(state, &username, &attempt).await;
+            tracing::info!(username = %account.identity.username, client = %client.address, "staff signed in");
+            Ok(LoginOutcome::SignedIn {
+                identity: account.identity,
+                device_token,
+            })
         }
         _ => {
-            for key in [&user_key, &ip_key] {
-                let _: i64 = state.redis.incr(key).await.map_err(redis_error)?;
-                let _: bool = state
-                    .redis
-                    .expire(
-                        key,
-                        FAILURE_WINDOW_SECS,
-                        Some(fred::types::ExpireOptions::NX),
-                    )
-                    .await
-                    .map_err(redis_error)?;
-            }
-            tracing::warn!(%username, %client, "staff login refused");
+            tracing::warn!(username = %shown, client = %client.address, "staff login refused");
             Ok(LoginOutcome::Refused)
         }
     }
 }
 
-/// Ends the staff session: the record is deleted from Postgres and the cookie cleared.
-pub async fn log_out(session: &Session) -> Result<(), AppError> {
+/// A session's id as announced when it ends: a hash, so the id itself (a bearer secret)
+/// never travels beyond the session store.
+pub fn session_key(session_id: &str) -> String {
+    Sha256::digest(session_id.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Tells every process that a staff session ended, so its live sockets close at once.
+async fn announce_session_end(state: &AppState, session: &Session) {
+    let Some(id) = session.id() else {
+        return;
+    };
+    let payload =
+        serde_json::json!({"op": "session_ended", "session": session_key(&id.to_string())});
+    if let Err(error) = sqlx::query("select pg_notify('staff_activity', $1)")
+        .bind(payload.to_string())
+        .execute(&state.db)
+        .await
+    {
+        // The periodic sweep of live sockets closes them anyway, a little later.
+        tracing::warn!(%error, "could not announce the end of a staff session");
+    }
+}
+
+/// Ends the staff session: the record is deleted from Postgres, the cookie cleared, and the
+/// session's live sockets closed.
+pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    announce_session_end(state, session).await;
     session
         .flush()
         .await
         .map_err(|error| AppError::internal("ending the staff session", error))
 }
 
-/// Who is signed in on `session`, if anyone (and still allowed to be).
+/// A live socket's claim on a staff session: what the relay re-checks while it is open.
+#[derive(Clone, Debug)]
+pub struct SessionClaim {
+    pub staff: StaffIdentity,
+    /// [`session_key`] of the session id.
+    pub session_key: String,
+    /// The session id as stored, to look the record up.
+    pub session_id: String,
+    /// Unix seconds at which the session ends however active it is.
+    pub ends_at: i64,
+}
+
+/// Who is signed in on `session`, if anyone (and still allowed to be). A request a while
+/// after the last save saves the session again, which moves its idle expiry: idle means no
+/// request for the idle timeout (an open websocket alone is not a request).
 pub async fn signed_in(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<StaffIdentity>, AppError> {
+    Ok(claim(state, session).await?.map(|claim| claim.staff))
+}
+
+/// Like [`signed_in`], with what a live socket needs to be revoked later.
+pub async fn claim(state: &AppState, session: &Session) -> Result<Option<SessionClaim>, AppError> {
     let record: Option<SignedIn> = match session.get(SIGNED_IN_KEY).await {
         Ok(record) => record,
         Err(error) => {
@@ -165,37 +231,81 @@ pub async fn signed_in(
             None
         }
     };
-    let Some(record) = record else {
+    let Some(mut record) = record else {
         return Ok(None);
     };
-    let age = OffsetDateTime::now_utc().unix_timestamp() - record.at;
-    if age > state.config.staff_session_max_age.as_secs() as i64 {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let max_age = state.config.staff_session_max_age.as_secs() as i64;
+    if now - record.at > max_age {
         tracing::info!(username = %record.username, "staff session reached its maximum age");
-        log_out(session).await?;
+        log_out(state, session).await?;
         return Ok(None);
     }
-    db::staff::active_by_id(&state.db, record.staff_id)
-        .await
-        .map_err(AppError::from)
+    let Some(staff) = db::staff::active_by_id(&state.db, record.staff_id).await? else {
+        return Ok(None);
+    };
+    if now - record.seen >= resave_after(state) {
+        record.seen = now;
+        if let Err(error) = session.insert(SIGNED_IN_KEY, &record).await {
+            tracing::warn!(%error, "could not extend the staff session");
+        }
+    }
+    Ok(Some(SessionClaim {
+        staff,
+        session_key: session
+            .id()
+            .map(|id| session_key(&id.to_string()))
+            .unwrap_or_default(),
+        session_id: session.id().map(|id| id.to_string()).unwrap_or_default(),
+        ends_at: record.at + max_age,
+    }))
 }
 
-/// The staff member making this request, if they hold one of `any_of`.
+/// How long after a save a request saves the session again: a tenth of the idle timeout, at
+/// most two minutes, so an active session is written a few times per idle period, not at
+/// every request.
+fn resave_after(state: &AppState) -> i64 {
+    (state.config.staff_idle_timeout.as_secs() as i64 / 10).clamp(1, 120)
+}
+
+/// The staff member making this server-function call, if they may call it.
 ///
-/// Deny by default: no staff session is 401, a session without a listed role is 403, and an
-/// empty `any_of` admits nobody. Shopper sessions are a different type and never count.
-pub async fn require(any_of: &[Role]) -> Result<StaffIdentity, AppError> {
-    let session = use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<StaffSession>().cloned())
-        .ok_or(AppError::Unauthenticated)?;
-    let state = AppState::current()?;
-    let staff = signed_in(&state, &session.0)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if any_of.iter().any(|role| staff.has(*role)) {
+/// Deny by default: the function must be in the one list of staff functions
+/// (`api::access`); no staff session is 401, a session without one of its roles is 403.
+/// Shopper sessions are a different type and never count.
+pub async fn authorize(path: &str) -> Result<StaffIdentity, AppError> {
+    let Some(allowed) = access::roles_for(path) else {
+        tracing::error!(
+            path,
+            "a staff function that is not in api::access::STAFF_FUNCTIONS"
+        );
+        return Err(AppError::Forbidden);
+    };
+    let parts = use_context::<Parts>().ok_or(AppError::Unauthenticated)?;
+    let staff = match parts.extensions.get::<CheckedStaff>() {
+        Some(checked) => checked.0.clone(),
+        None => {
+            let session = parts
+                .extensions
+                .get::<StaffSession>()
+                .cloned()
+                .ok_or(AppError::Unauthenticated)?;
+            let state = AppState::current()?;
+            signed_in(&state, &session.0)
+                .await?
+                .ok_or(AppError::Unauthenticated)?
+        }
+    };
+    if may(&staff, allowed) {
         Ok(staff)
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Whether `staff` holds one of `allowed` (an empty list admits nobody).
+pub fn may(staff: &StaffIdentity, allowed: &[Role]) -> bool {
+    allowed.iter().any(|role| staff.has(*role))
 }
 
 /// An Argon2id hash of a random password nobody knows, for timing-safe refusals.

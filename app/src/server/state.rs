@@ -18,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This process's live event fan-out.
     pub hub: Hub,
+    /// Password checks that may run at once (see `staff::password_check_slots`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

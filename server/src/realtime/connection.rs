@@ -42,6 +42,8 @@ pub struct Connection {
     state: Mutex<State>,
     /// Wakes the connection's task when frames wait in the queue or a write failed.
     pub drain_needed: Notify,
+    /// Wakes the connection's task when the staff session behind it ended (see `access`).
+    pub revoked: Notify,
 }
 
 struct State {
@@ -77,7 +79,16 @@ impl Connection {
                 failed: None,
             }),
             drain_needed: Notify::new(),
+            revoked: Notify::new(),
         })
+    }
+
+    /// Ends the connection's right to events: from this moment nothing more is relayed (under
+    /// the same lock as every relay, so no fan-out write can slip past), and its task is told
+    /// to close it with 1008.
+    pub fn revoke(&self) {
+        self.lock().closing = true;
+        self.revoked.notify_one();
     }
 
     /// Relays an event if the client listens for it. Called by a fan-out thread.

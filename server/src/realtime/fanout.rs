@@ -133,7 +133,7 @@ fn relay_events(shard: &Shard, mut events: Receiver<Event>) {
     let mut batch = Vec::with_capacity(CHUNK);
     loop {
         let outgoing = match events.blocking_recv() {
-            Ok(Event::Activity { cart_id, frame }) => Outgoing {
+            Ok(Event::Activity { cart_id, frame, .. }) => Outgoing {
                 cart_id: Some(cart_id),
                 frame: frame::text(frame.as_str()),
             },
@@ -151,6 +151,8 @@ fn relay_events(shard: &Shard, mut events: Receiver<Event>) {
                     frame: frame::text(&hub::resync_frame("lagged", Some(missed))),
                 }
             }
+            // Not for clients: the access watch acts on these.
+            Ok(Event::Staff(_)) => continue,
             Err(RecvError::Closed) => {
                 return tracing::info!("the hub closed; fan-out thread ending");
             }

@@ -19,6 +19,7 @@ pub mod close_code {
     pub const NORMAL: u16 = 1000;
     pub const PROTOCOL: u16 = 1002;
     pub const INVALID_TEXT: u16 = 1007;
+    pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
     pub const TRY_AGAIN_LATER: u16 = 1013;
 }

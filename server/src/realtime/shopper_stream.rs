@@ -51,6 +51,16 @@ impl Drop for Presence {
     }
 }
 
+/// Whether the cart is still active; `true` when the database cannot say (the stream then
+/// carries on and checks again later).
+async fn cart_is_active(state: &AppState, cart_id: i64) -> bool {
+    sqlx::query_scalar::<_, bool>("select status = 'active' from cart where cart_id = $1")
+        .bind(cart_id)
+        .fetch_optional(&state.db)
+        .await
+        .map_or(true, |active| active.unwrap_or(false))
+}
+
 fn cart_events(
     state: AppState,
     cart_id: i64,
@@ -68,7 +78,11 @@ fn cart_events(
                 tokio::select! {
                     event = events.recv() => {
                         let out = match event {
-                            Ok(HubEvent::Activity { cart_id: id, frame }) if id == cart_id => {
+                            // The cart was ordered or closed: nothing more to stream.
+                            Ok(HubEvent::Activity { cart_id: id, active: false, .. }) if id == cart_id => {
+                                return None;
+                            }
+                            Ok(HubEvent::Activity { cart_id: id, frame, .. }) if id == cart_id => {
                                 // The frame is ["cart_activity",<payload>]: send the payload.
                                 let payload = frame
                                     .strip_prefix("[\"cart_activity\",")
@@ -77,7 +91,7 @@ fn cart_events(
                                     .to_string();
                                 Event::default().event("cart").data(payload)
                             }
-                            Ok(HubEvent::Activity { .. }) => continue,
+                            Ok(HubEvent::Activity { .. } | HubEvent::Staff(_)) => continue,
                             Ok(HubEvent::Resync { .. }) | Err(RecvError::Lagged(_)) => {
                                 Event::default().event("resync").data("{}")
                             }
@@ -86,6 +100,10 @@ fn cart_events(
                         return Some((Ok(out), (events, refresh, presence)));
                     }
                     _ = refresh.tick() => {
+                        // Also covers a closing missed while the LISTEN connection was down.
+                        if !cart_is_active(&presence.state, presence.cart_id).await {
+                            return None;
+                        }
                         presence::shopper_here(&presence.state, presence.cart_id).await;
                     }
                 }

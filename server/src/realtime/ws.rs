@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{ready, Poll};
 use std::time::Duration;
 
-use app::model::staff::Role;
+use app::api::access::LISTENERS;
 use app::server::staff::{self, StaffSession};
 use app::server::AppState;
 use axum::extract::Request;
@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 use tracing::Instrument;
 
+use super::access::AccessWatch;
 use super::connection::{Connection, Drained};
 use super::fanout::Fanout;
 use super::frame::{self, close_code, ClientMessage, ClientReader, Violation};
@@ -39,6 +40,7 @@ const READ_CHUNK: usize = 1024;
 pub async fn events_io(
     Extension(state): Extension<AppState>,
     Extension(fanout): Extension<Fanout>,
+    Extension(access): Extension<AccessWatch>,
     session: Option<Extension<StaffSession>>,
     mut request: Request,
 ) -> Response {
@@ -46,11 +48,11 @@ pub async fn events_io(
         Ok(accept) => accept,
         Err(refusal) => return refusal.into_response(),
     };
-    let staff = match session {
-        Some(Extension(session)) => staff::signed_in(&state, &session.0).await.ok().flatten(),
+    let claim = match session {
+        Some(Extension(session)) => staff::claim(&state, &session.0).await.ok().flatten(),
         None => None,
     };
-    let Some(staff) = staff.filter(|staff| staff.has(Role::EventListener)) else {
+    let Some(claim) = claim.filter(|claim| staff::may(&claim.staff, LISTENERS)) else {
         return (
             StatusCode::FORBIDDEN,
             "Forbidden: live events need a signed-in staff member with the event_listener role",
@@ -65,14 +67,17 @@ pub async fn events_io(
             Ok(socket) => socket,
             Err(error) => return tracing::info!(%error, "websocket upgrade did not complete"),
         };
-        let registration = hub.register(&staff.username);
+        let registration = hub.register(&claim.staff.username);
         let span = tracing::info_span!("ws", session = %registration.name());
         async move {
             let connection = Connection::new(TokioIo::new(socket));
+            // Watched before it can receive anything: a logout from now on closes it.
+            let watching = access.watch(claim, connection.clone());
             let membership = fanout.add(connection.clone());
             tracing::info!("connected");
             let end = serve(&connection, ping_every).await;
             drop(membership);
+            drop(watching);
             say_goodbye(&connection, end).await;
             tracing::info!("disconnected");
         }
@@ -95,6 +100,8 @@ enum End {
     TooSlow,
     /// The connection dropped or failed.
     Gone(String),
+    /// The staff session behind it ended (logout, expiry, deactivation, role removed).
+    Revoked,
 }
 
 /// Answers the client until the connection ends. An idle client is pinged every
@@ -120,6 +127,7 @@ async fn serve(connection: &Arc<Connection>, ping_every: Duration) -> End {
         tokio::select! {
             // Frames waiting to be written come first: they are what keeps the client current.
             biased;
+            () = connection.revoked.notified() => return End::Revoked,
             () = connection.drain_needed.notified() => {
                 if let Err(end) = drain(connection).await {
                     return end;
@@ -218,6 +226,13 @@ async fn say_goodbye(connection: &Connection, end: End) {
             frame::close(
                 close_code::TRY_AGAIN_LATER,
                 "too slow; reconnect and resync",
+            )
+        }
+        End::Revoked => {
+            tracing::info!("the staff session ended; closing with 1008");
+            frame::close(
+                close_code::POLICY,
+                "your staff session ended; sign in again",
             )
         }
         End::Dead => return tracing::info!("no pong; dropping a dead connection"),

@@ -107,6 +107,109 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Adds `quantity` of a demo product to `client`'s cart; the cart as the server answers.
+    pub(crate) async fn add_to_cart(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        quantity: u32,
+    ) -> serde_json::Value {
+        let (status, cart) = self.try_add_to_cart(client, slug, quantity).await;
+        assert_eq!(status, 200, "adding {slug}: {cart}");
+        cart
+    }
+
+    /// Like [`Self::add_to_cart`], returning the status instead of asserting it.
+    pub(crate) async fn try_add_to_cart(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        quantity: u32,
+    ) -> (u16, serde_json::Value) {
+        let product = self.product_id(slug).await.to_string();
+        let request_id = Uuid::new_v4().to_string();
+        let quantity = quantity.to_string();
+        call_with(
+            client,
+            &self.url("/api/cart/add"),
+            &[
+                ("product_id", &product),
+                ("quantity", &quantity),
+                ("request_id", &request_id),
+            ],
+        )
+        .await
+    }
+
+    /// The shopper's cart as `client` sees it (`null` before the first add).
+    pub(crate) async fn shopper_cart(&self, client: &reqwest::Client) -> serde_json::Value {
+        let (status, cart) = call_with(client, &self.url("/api/cart"), &[]).await;
+        assert_eq!(status, 200, "{cart}");
+        cart
+    }
+
+    /// A cart's detail as a rep (or admin) `client` sees it.
+    pub(crate) async fn cart_detail(
+        &self,
+        client: &reqwest::Client,
+        cart_id: i64,
+    ) -> serde_json::Value {
+        let cart_id = cart_id.to_string();
+        let (status, detail) = call_with(
+            client,
+            &self.url("/admin/api/cart"),
+            &[("cart_id", &cart_id)],
+        )
+        .await;
+        assert_eq!(status, 200, "{detail}");
+        detail
+    }
+
+    /// Calls a rep function on `cart_id` with the cart's current version and a fresh request id.
+    pub(crate) async fn rep_call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        cart_id: i64,
+        fields: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let version: i64 = sqlx::query_scalar("select version from cart where cart_id = $1")
+            .bind(cart_id)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap();
+        let (cart_id, version) = (cart_id.to_string(), version.to_string());
+        let request_id = Uuid::new_v4().to_string();
+        let mut form: Vec<(&str, &str)> = vec![
+            ("cart_id", &cart_id),
+            ("version", &version),
+            ("request_id", &request_id),
+        ];
+        form.extend_from_slice(fields);
+        call_with(client, &self.url(path), &form).await
+    }
+
+    /// Signs `username` in and returns the staff cookie sent to `/events` (for websockets).
+    pub(crate) async fn staff_cookie(&self, username: &str, password: &str) -> String {
+        let response = client()
+            .post(self.url("/admin/login"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .find(|c| c.contains("Path=/events"))
+            .expect("an /events staff cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
     /// The product id of a demo product.
     pub(crate) async fn product_id(&self, slug: &str) -> i64 {
         sqlx::query_scalar("select product_id from product where slug = $1")
@@ -166,15 +269,18 @@ pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let group = std::env::var("TANDEM_TEST_RUN").unwrap_or_else(|_| "local".into());
     let run = Uuid::new_v4().simple().to_string();
     let database = format!("tandem_t_{group}_{run}");
-    let config = Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(format!("postgres://postgres@127.0.0.1:5432/{database}")),
-        "REDIS_KEY_PREFIX" => Some(format!("tandem_test_{run}:")),
-        "APP_SEED_DEMO" => Some("true".into()),
-        _ => settings
+    let config = Config::from_lookup(|name| {
+        let set = settings
             .iter()
             .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.to_string())
-            .or_else(|| std::env::var(name).ok().filter(|_| name == "REDIS_URL")),
+            .map(|(_, value)| value.to_string());
+        set.or_else(|| match name {
+            "DATABASE_URL" => Some(format!("postgres://postgres@127.0.0.1:5432/{database}")),
+            "REDIS_KEY_PREFIX" => Some(format!("tandem_test_{run}:")),
+            "APP_SEED_DEMO" => Some("true".into()),
+            "REDIS_URL" => std::env::var(name).ok(),
+            _ => None,
+        })
     })
     .expect("test config");
     start(config).await

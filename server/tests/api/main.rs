@@ -1,8 +1,14 @@
 //! Integration tests against a real server on a random port, a fresh Postgres database and
 //! a fresh Redis key prefix per test.
 
+mod authorization;
+mod bad_input;
+mod discount_cap;
 mod events;
 mod helpers;
+mod login_limits;
 mod rep;
+mod revocation;
+mod safety;
 mod staff;
 mod storefront;

@@ -42,7 +42,7 @@ async fn signing_in_with_the_form_redirects_and_sets_a_strict_staff_cookie() {
     let cookies = set_cookies(&response);
     let admin = cookies
         .iter()
-        .find(|c| c.contains("Path=/admin"))
+        .find(|c| c.starts_with("tandem_staff=") && c.split(';').any(|a| a.trim() == "Path=/admin"))
         .expect("admin cookie");
     assert!(admin.starts_with("tandem_staff="));
     assert!(
@@ -118,19 +118,6 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password() {
 }
 
 #[tokio::test]
-async fn many_failures_from_one_address_lock_that_address() {
-    let app = spawn_app().await;
-    let client = app.new_client();
-    for i in 0..20 {
-        app.log_in_with(&client, &format!("user{i}"), "guess").await;
-    }
-    assert_eq!(
-        app.log_in_with(&client, "ava", REP_PASSWORD).await,
-        "/admin/login?error=locked"
-    );
-}
-
-#[tokio::test]
 async fn signing_in_rotates_the_session_id_and_signing_out_destroys_it() {
     let app = spawn_app().await;
     let raw = reqwest::Client::builder()
@@ -147,13 +134,19 @@ async fn signing_in_rotates_the_session_id_and_signing_out_destroys_it() {
         request.send()
     };
     let first = login(None).await.unwrap();
-    let first_cookie = set_cookies(&first)[0]
+    let staff_cookie = |cookies: Vec<String>| {
+        cookies
+            .into_iter()
+            .find(|c| c.starts_with("tandem_staff="))
+            .expect("a staff cookie")
+    };
+    let first_cookie = staff_cookie(set_cookies(&first))
         .split(';')
         .next()
         .unwrap()
         .to_string();
     let second = login(Some(first_cookie.clone())).await.unwrap();
-    let second_cookie = set_cookies(&second)[0]
+    let second_cookie = staff_cookie(set_cookies(&second))
         .split(';')
         .next()
         .unwrap()

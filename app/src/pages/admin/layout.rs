@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
+use crate::api::access::LISTENERS;
 use crate::api::admin::current_staff;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::{provide_live_events, LiveStatus};
@@ -47,7 +48,7 @@ pub fn AdminLayout() -> impl IntoView {
                         me.get()
                             .map(|me| match me {
                                 Ok(staff) => {
-                                    live.enable(staff.has(Role::EventListener));
+                                    live.enable(LISTENERS.iter().any(|role| staff.has(*role)));
                                     view! {
                                         <span class="who" data-testid="staff-name">
                                             {staff.display_name}

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::model::cart::{AppliedDiscount, CartLine, CartView, PushedLink, MAX_QUANTITY};
 use crate::model::help_code::{HelpCode, LENGTH};
-use crate::model::pricing::{price, Discount, DiscountKind, LineInput};
+use crate::model::pricing::{price, Discount, LineInput, PricedCart};
 
 /// How often to draw a new help code when the drawn one is taken by another active cart.
 const HELP_CODE_ATTEMPTS: usize = 8;
@@ -55,60 +55,91 @@ fn random_help_code() -> HelpCode {
     HelpCode::from_indexes(indexes)
 }
 
-/// The cart with its lines, discounts, links and totals, priced by `model::pricing`.
-pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
-    let (help_code, version): (String, i64) =
-        sqlx::query_as("select help_code, version from cart where cart_id = $1")
-            .bind(cart_id)
-            .fetch_optional(db)
-            .await?
-            .ok_or_else(|| AppError::NotFound("That cart no longer exists.".into()))?;
-    let rows: Vec<(i64, String, String, i64, i32, i32)> = sqlx::query_as(
+/// A cart line as stored, with its product.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LineRow {
+    pub product_id: i64,
+    pub slug: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub quantity: i32,
+    pub stock: i32,
+}
+
+/// A cart's lines and discounts as the connection sees them, and their pricing: the one
+/// place a stored cart is priced (display, rep checks and orders alike).
+pub(crate) struct PricedRows {
+    pub lines: Vec<LineRow>,
+    pub discounts: Vec<(Discount, Option<String>)>,
+    pub priced: PricedCart,
+}
+
+#[tracing::instrument(name = "db.price_cart", skip(conn))]
+pub(crate) async fn price_rows(
+    conn: &mut sqlx::PgConnection,
+    cart_id: i64,
+) -> sqlx::Result<PricedRows> {
+    let lines: Vec<LineRow> = sqlx::query_as(
         "select ci.product_id, p.slug, p.name, p.price_cents, ci.quantity, p.stock
          from cart_item ci join product p using (product_id)
          where ci.cart_id = $1
          order by ci.added_at, ci.product_id",
     )
     .bind(cart_id)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
-    let discounts = discounts(db, cart_id).await?;
-    let inputs: Vec<LineInput> = rows
+    let discounts = super::discount::in_force(&mut *conn, cart_id).await?;
+    let inputs: Vec<LineInput> = lines
         .iter()
-        .map(
-            |(product_id, _, _, unit_price_cents, quantity, _)| LineInput {
-                product_id: *product_id,
-                unit_price_cents: *unit_price_cents,
-                quantity: i64::from(*quantity),
-            },
-        )
+        .map(|line| LineInput {
+            product_id: line.product_id,
+            unit_price_cents: line.price_cents,
+            quantity: i64::from(line.quantity),
+        })
         .collect();
     let plain: Vec<Discount> = discounts.iter().map(|(d, _)| d.clone()).collect();
     let priced = price(&inputs, &plain);
+    Ok(PricedRows {
+        lines,
+        discounts,
+        priced,
+    })
+}
+
+/// The cart with its lines, discounts, links and totals, priced by `model::pricing`.
+#[tracing::instrument(name = "db.load_cart", skip(db))]
+pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
+    let mut conn = db.acquire().await?;
+    let (help_code, version): (String, i64) =
+        sqlx::query_as("select help_code, version from cart where cart_id = $1")
+            .bind(cart_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That cart no longer exists.".into()))?;
+    let PricedRows {
+        lines: rows,
+        discounts,
+        priced,
+    } = price_rows(&mut conn, cart_id).await?;
     let lines: Vec<CartLine> = rows
         .into_iter()
         .zip(&priced.lines)
-        .map(
-            |((product_id, slug, name, unit_price_cents, quantity, stock), priced)| CartLine {
-                product_id,
-                slug,
-                name,
-                unit_price_cents,
-                quantity,
-                discount_cents: priced.discount_cents,
-                line_total_cents: priced.total_cents,
-                stock,
-            },
-        )
+        .map(|(row, priced)| CartLine {
+            product_id: row.product_id,
+            slug: row.slug,
+            name: row.name,
+            unit_price_cents: row.price_cents,
+            quantity: row.quantity,
+            discount_cents: priced.discount_cents,
+            line_total_cents: priced.total_cents,
+            stock: row.stock,
+        })
         .collect();
     let applied = discounts
         .into_iter()
         .map(|(discount, product_name)| AppliedDiscount {
-            taken_cents: priced
-                .taken
-                .iter()
-                .find(|(id, _)| *id == discount.discount_id)
-                .map_or(0, |(_, off)| *off),
+            taken_cents: priced.taken_by(discount.discount_id),
+            held_back: priced.held_back.contains(&discount.discount_id),
             discount,
             product_name,
         })
@@ -125,76 +156,13 @@ pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
         cart_discount_cents: priced.cart_discount_cents,
         total_cents: priced.total_cents,
         discounts: applied,
-        links: links(db, cart_id).await?,
+        links: links(&mut conn, cart_id).await?,
         rep_viewing: None,
     })
 }
 
-/// discount_id, product_id, kind, basis_points, amount_cents, reason, given by, product name.
-type DiscountRow = (
-    i64,
-    Option<i64>,
-    String,
-    Option<i32>,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-);
-
-/// Discounts in force, in the order given, with the product name of line discounts.
-async fn discounts(db: &PgPool, cart_id: i64) -> sqlx::Result<Vec<(Discount, Option<String>)>> {
-    let rows: Vec<DiscountRow> = sqlx::query_as(
-        "select d.discount_id, d.product_id, d.kind, d.basis_points, d.amount_cents, d.reason,
-                    s.display_name, p.name
-             from cart_discount d
-             join staff s on s.staff_id = d.created_by
-             left join product p on p.product_id = d.product_id
-             where d.cart_id = $1
-             order by d.discount_id",
-    )
-    .bind(cart_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                discount_id,
-                product_id,
-                kind,
-                basis_points,
-                amount_cents,
-                reason,
-                given_by,
-                product_name,
-            )| {
-                let kind = if kind == "percent" {
-                    DiscountKind::Percent {
-                        basis_points: i64::from(basis_points.unwrap_or(0)),
-                    }
-                } else {
-                    DiscountKind::Fixed {
-                        amount_cents: amount_cents.unwrap_or(0),
-                    }
-                };
-                (
-                    Discount {
-                        discount_id,
-                        product_id,
-                        kind,
-                        reason,
-                        given_by,
-                    },
-                    product_name,
-                )
-            },
-        )
-        .collect())
-}
-
 /// Links pushed to this cart and not dismissed, newest first.
-async fn links(db: &PgPool, cart_id: i64) -> sqlx::Result<Vec<PushedLink>> {
+async fn links(conn: &mut sqlx::PgConnection, cart_id: i64) -> sqlx::Result<Vec<PushedLink>> {
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
         "select l.link_id, l.path, l.note, s.display_name
          from pushed_link l join staff s on s.staff_id = l.created_by
@@ -202,7 +170,7 @@ async fn links(db: &PgPool, cart_id: i64) -> sqlx::Result<Vec<PushedLink>> {
          order by l.link_id desc limit 5",
     )
     .bind(cart_id)
-    .fetch_all(db)
+    .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
@@ -341,17 +309,27 @@ pub async fn remove_item(
         return Ok(());
     }
     check_version(&mut tx, cart_id, expected_version).await?;
+    delete_line(&mut tx, cart_id, product_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes a line out of the cart, with its line discounts, which no longer apply to anything.
+pub(crate) async fn delete_line(
+    tx: &mut Transaction<'_, Postgres>,
+    cart_id: i64,
+    product_id: i64,
+) -> sqlx::Result<()> {
     sqlx::query("delete from cart_discount where cart_id = $1 and product_id = $2")
         .bind(cart_id)
         .bind(product_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("delete from cart_item where cart_id = $1 and product_id = $2")
         .bind(cart_id)
         .bind(product_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 

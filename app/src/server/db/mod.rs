@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod discount;
 pub mod rep;
 pub mod staff;
 

@@ -23,27 +23,58 @@ pub type Frame = axum::extract::ws::Utf8Bytes;
 /// Something every subscriber hears.
 #[derive(Clone, Debug)]
 pub enum Event {
-    /// A cart changed: its id (for filtering) and the frame `["cart_activity",<payload>]`.
-    Activity { cart_id: i64, frame: Frame },
+    /// A cart changed: its id (for filtering), whether it is still active, and the frame
+    /// `["cart_activity",<payload>]`.
+    Activity {
+        cart_id: i64,
+        active: bool,
+        frame: Frame,
+    },
     /// Events may have been lost (the LISTEN connection dropped): refetch everything.
     Resync { frame: Frame },
+    /// A staff account changed or a staff session ended: live sockets must be re-checked.
+    Staff(StaffNotice),
+}
+
+/// What a `staff_activity` notification says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffNotice {
+    /// The member's account was deactivated, deleted or given other roles.
+    Changed { staff_id: i64 },
+    /// A session ended (logout); `session_key` is `server::staff::session_key` of its id.
+    SessionEnded { session_key: String },
+}
+
+impl StaffNotice {
+    /// Reads a `staff_activity` payload; `None` when it is not one.
+    pub fn from_notification(payload: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+        match value.get("op")?.as_str()? {
+            "staff_changed" => Some(StaffNotice::Changed {
+                staff_id: value.get("staff_id")?.as_i64()?,
+            }),
+            "session_ended" => Some(StaffNotice::SessionEnded {
+                session_key: value.get("session")?.as_str()?.to_string(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Event {
-    /// The text frame sent to websocket clients.
-    pub fn frame(&self) -> &Frame {
-        match self {
-            Event::Activity { frame, .. } | Event::Resync { frame } => frame,
-        }
-    }
-
     /// Builds the relay frame around a notification payload, which is passed on unchanged.
     /// `None` when the payload is not a JSON object with a numeric `cart_id`.
     pub fn from_notification(payload: &str) -> Option<Self> {
         let value: serde_json::Value = serde_json::from_str(payload).ok()?;
-        let cart_id = value.as_object()?.get("cart_id")?.as_i64()?;
+        let object = value.as_object()?;
+        let cart_id = object.get("cart_id")?.as_i64()?;
+        let active = object
+            .get("status")
+            .and_then(|status| status.as_str())
+            .is_none_or(|status| status == "active");
         Some(Event::Activity {
             cart_id,
+            active,
             frame: format!("[\"cart_activity\",{payload}]").into(),
         })
     }
@@ -180,13 +211,39 @@ mod tests {
     fn a_notification_is_relayed_unchanged_inside_the_frame() {
         let payload = r#"{"cart_id":7,"op":"item_added","version":3}"#;
         let event = Event::from_notification(payload).unwrap();
-        assert!(matches!(event, Event::Activity { cart_id: 7, .. }));
-        assert_eq!(
-            event.frame().as_str(),
-            format!("[\"cart_activity\",{payload}]")
-        );
+        let Event::Activity {
+            cart_id,
+            active,
+            frame,
+        } = event
+        else {
+            panic!("an activity event");
+        };
+        assert_eq!((cart_id, active), (7, true));
+        assert_eq!(frame.as_str(), format!("[\"cart_activity\",{payload}]"));
+        let closed =
+            Event::from_notification(r#"{"cart_id":7,"op":"x","version":4,"status":"closed"}"#);
+        assert!(matches!(
+            closed,
+            Some(Event::Activity { active: false, .. })
+        ));
         assert!(Event::from_notification("not json").is_none());
         assert!(Event::from_notification(r#"{"op":"x"}"#).is_none());
+    }
+
+    #[test]
+    fn staff_notifications_name_a_member_or_a_session() {
+        assert_eq!(
+            StaffNotice::from_notification(r#"{"op":"staff_changed","staff_id":3}"#),
+            Some(StaffNotice::Changed { staff_id: 3 })
+        );
+        assert_eq!(
+            StaffNotice::from_notification(r#"{"op":"session_ended","session":"ab"}"#),
+            Some(StaffNotice::SessionEnded {
+                session_key: "ab".into()
+            })
+        );
+        assert_eq!(StaffNotice::from_notification(r#"{"op":"x"}"#), None);
     }
 
     #[test]

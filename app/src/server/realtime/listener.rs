@@ -11,10 +11,12 @@ use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 
-use super::hub::{Event, Hub};
+use super::hub::{Event, Hub, StaffNotice};
 
 /// The channel the cart triggers notify.
 pub const CHANNEL: &str = "cart_activity";
+/// The channel staff changes and ended sessions are announced on.
+pub const STAFF_CHANNEL: &str = "staff_activity";
 
 /// Runs forever: relays every notification on [`CHANNEL`] to `hub`.
 pub async fn run(database_url: String, hub: Hub) {
@@ -45,7 +47,7 @@ pub async fn run(database_url: String, hub: Hub) {
 
 async fn listen(database_url: &str) -> sqlx::Result<PgListener> {
     let mut listener = PgListener::connect(database_url).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, STAFF_CHANNEL]).await?;
     Ok(listener)
 }
 
@@ -54,13 +56,22 @@ async fn relay(listener: &mut PgListener, hub: &Hub) -> String {
     loop {
         // try_recv, not recv: recv would silently reconnect and hide the gap.
         match listener.try_recv().await {
-            Ok(Some(notification)) => match Event::from_notification(notification.payload()) {
-                Some(event) => hub.publish(event),
-                None => tracing::warn!(
-                    payload = notification.payload(),
-                    "unexpected {CHANNEL} payload"
-                ),
-            },
+            Ok(Some(notification)) => {
+                let payload = notification.payload();
+                let event = if notification.channel() == STAFF_CHANNEL {
+                    StaffNotice::from_notification(payload).map(Event::Staff)
+                } else {
+                    Event::from_notification(payload)
+                };
+                match event {
+                    Some(event) => hub.publish(event),
+                    None => tracing::warn!(
+                        channel = notification.channel(),
+                        payload,
+                        "unexpected notification payload"
+                    ),
+                }
+            }
             Ok(None) => return "connection closed".into(),
             Err(error) => return error.to_string(),
         }

@@ -5,4 +5,4 @@
 pub mod hub;
 pub mod listener;
 
-pub use hub::{Event, Hub};
+pub use hub::{Event, Hub, StaffNotice};
