@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks (they print figures; they are not tests): the websocket relay against the
-# release server, and the cart finder against 100k carts.
+# release server, a burst of logins, and the cart finder against 100k carts.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 ulimit -n "$(ulimit -Hn)"
 [ -x target/release/server ] || cargo leptos build --release
 cargo bench -p server --bench relay
+cargo bench -p server --bench login
 cargo bench -p server --bench finder

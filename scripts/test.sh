@@ -22,7 +22,8 @@ export TANDEM_TEST_RUN="r$(date +%s | tail -c 7)$$"
 drop_test_databases() {
   psql -h 127.0.0.1 -U postgres -Atq -c "select datname from pg_database where datname like 'tandem_t_${TANDEM_TEST_RUN}_%'" |
     while read -r db; do psql -h 127.0.0.1 -U postgres -q -c "drop database if exists \"$db\" with (force)"; done
-  redis-cli -h 127.0.0.1 --scan --pattern "tandem_test_*" | head -c 0 || true
+  redis-cli -h 127.0.0.1 --scan --pattern "tandem_test_${TANDEM_TEST_RUN}_*" |
+    xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null || true
 }
 trap drop_test_databases EXIT
 cargo test -p app --features ssr

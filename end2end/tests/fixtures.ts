@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, Browser, BrowserContext, Page, TestInfo } from '@playwright/test';
 
 // Fails any test whose page logged an error or warning (hydration mismatches included)
 // or threw an uncaught exception. Chromium also logs every non-2xx fetch as an error; a
@@ -37,4 +37,48 @@ export function isHydrated(testInfo: { project: { name: string } }): boolean {
 export async function waitForHydration(page: Page, hydrated: boolean): Promise<void> {
   if (!hydrated) return;
   await page.waitForFunction(() => (window as any).__tandemHydrated === true);
+}
+
+/**
+ * A shopper in a browser context of their own, with `product` (a catalog button's product
+ * name) in the cart, on the cart page; returns the context, page and the help code shown.
+ */
+export async function shopperWithCart(
+  browser: Browser,
+  testInfo: TestInfo,
+  options: { product?: string; path?: string; hydrated?: boolean } = {},
+): Promise<{ context: BrowserContext; shopper: Page; code: string }> {
+  const hydrated = options.hydrated ?? true;
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+    javaScriptEnabled: hydrated,
+  });
+  const shopper = await context.newPage();
+  await shopper.goto(options.path ?? '/');
+  await waitForHydration(shopper, hydrated);
+  await shopper.getByRole('button', { name: `Add ${options.product ?? 'Summer Gloves'} to cart` }).click();
+  await expect(shopper.getByTestId('cart-count')).not.toHaveText('0');
+  await shopper.goto('/cart');
+  await waitForHydration(shopper, hydrated);
+  const code = (await shopper.getByTestId('help-code').textContent())!.trim();
+  return { context, shopper, code };
+}
+
+/** Signs `username` in on the sign-in page (demo password) and waits for the admin page. */
+export async function signIn(page: Page, username: string, hydrated = true): Promise<void> {
+  await page.goto('/admin/login');
+  await waitForHydration(page, hydrated);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(username === 'admin' ? 'admin-demo-pass' : 'rep-demo-pass');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('staff-name')).toBeVisible();
+  await waitForHydration(page, hydrated);
+}
+
+/** Signs a rep in and opens the cart whose help code is `code` through the finder. */
+export async function openCartAsRep(page: Page, username: string, code: string, hydrated = true): Promise<void> {
+  await signIn(page, username, hydrated);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
 }

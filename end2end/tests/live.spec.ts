@@ -1,34 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { Browser, Page } from '@playwright/test';
-import { test, expect, waitForHydration } from './fixtures';
+import { Page } from '@playwright/test';
+import { test, expect, shopperWithCart, signIn, waitForHydration } from './fixtures';
 
 // Live updates need the wasm client; the no-JavaScript project has nothing to test here.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'live updates need JavaScript');
 
-async function shopperWithCart(browser: Browser, baseURL: string | undefined) {
-  const context = await browser.newContext({ baseURL });
-  const shopper = await context.newPage();
-  await shopper.goto('/');
-  await waitForHydration(shopper, true);
-  await shopper.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
-  await expect(shopper.getByTestId('cart-count')).toHaveText('1');
-  await shopper.goto('/cart');
-  const code = (await shopper.getByTestId('help-code').textContent())!.trim();
-  return { context, shopper, code };
-}
-
-async function signIn(page: Page) {
-  await page.goto('/admin/login');
-  await waitForHydration(page, true);
-  await page.getByLabel('Username').fill('ben');
-  await page.getByLabel('Password').fill('rep-demo-pass');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+async function signInLive(page: Page) {
+  await signIn(page, 'ben');
   await expect(page.getByTestId('live-status')).toHaveText('Live');
 }
 
 test('the rep sees the shopper change the cart within a second, without a reload', async ({ page, browser }, testInfo) => {
-  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
-  await signIn(page);
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
+  await signInLive(page);
   await page.getByLabel('Find a cart').fill(code);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
@@ -48,8 +32,8 @@ test('the rep sees the shopper change the cart within a second, without a reload
 });
 
 test('a live update does not wipe what the rep is typing', async ({ page, browser }, testInfo) => {
-  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
-  await signIn(page);
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
+  await signInLive(page);
   await page.getByLabel('Find a cart').fill(code);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
@@ -73,8 +57,8 @@ test('a live update does not wipe what the rep is typing', async ({ page, browse
 });
 
 test('the active carts list shows a new cart and highlights its changes live', async ({ page, browser }, testInfo) => {
-  await signIn(page);
-  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  await signInLive(page);
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
   // Other tests run in parallel and make carts too: find this shopper's row by its code.
   const row = page.getByTestId('cart-table').locator('tbody tr', { hasText: code });
   await expect(row).toBeVisible({ timeout: 2000 });
@@ -87,8 +71,8 @@ test('the active carts list shows a new cart and highlights its changes live', a
 });
 
 test('when the relay loses its Postgres connection the page resyncs and ends up correct', async ({ page, browser }, testInfo) => {
-  const { context, shopper, code } = await shopperWithCart(browser, testInfo.project.use.baseURL);
-  await signIn(page);
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
+  await signInLive(page);
   await page.getByLabel('Find a cart').fill(code);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
@@ -108,7 +92,7 @@ test('when the relay loses its Postgres connection the page resyncs and ends up 
 });
 
 test('the events page shows this process\'s connections and the raw events', async ({ page, browser }, testInfo) => {
-  await signIn(page);
+  await signInLive(page);
   await page.goto('/events');
   await expect(page.getByTestId('live-status')).toHaveText('Live');
   await expect(page.getByTestId('connection-count')).toHaveText(/^Serving \d+ connections$/);
@@ -116,7 +100,7 @@ test('the events page shows this process\'s connections and the raw events', asy
   await page.getByLabel('Send a line').fill('hello');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByTestId('raw-events')).toContainText('["error"');
-  const { context } = await shopperWithCart(browser, testInfo.project.use.baseURL);
+  const { context } = await shopperWithCart(browser, testInfo);
   await expect(page.getByTestId('raw-events')).toContainText(/"op" ?: ?"item_added"/);
   await context.close();
 });

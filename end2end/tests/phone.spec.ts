@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration } from './fixtures';
+import { test, expect, openCartAsRep, shopperWithCart, waitForHydration } from './fixtures';
 
 // The phone scenario needs both pages live (JavaScript on).
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'live collaboration needs JavaScript');
@@ -18,14 +18,7 @@ test('on the phone: the rep finds the cart, adds an item, gives 10% and sends a 
   const code = (await shopper.getByTestId('help-code').textContent())!.trim();
 
   // The rep, who hears the code over the phone.
-  await page.goto('/admin/login');
-  await waitForHydration(page, true);
-  await page.getByLabel('Username').fill('ben');
-  await page.getByLabel('Password').fill('rep-demo-pass');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Find a cart').fill(code);
-  await page.getByRole('button', { name: 'Find' }).click();
-  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  await openCartAsRep(page, 'ben', code);
   await expect(page.getByTestId('live-status')).toHaveText('Live');
   await expect(page.getByTestId('shopper-presence')).toHaveText('On the site now');
   await expect(shopper.getByTestId('rep-banner')).toContainText('Ben Rep', { timeout: 2000 });
@@ -71,23 +64,12 @@ test('on the phone: the rep finds the cart, adds an item, gives 10% and sends a 
 });
 
 test('a stale edit by the rep is refused with a clear message and the cart is refreshed', async ({ page, browser }, testInfo) => {
-  const shopperContext = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
-  const shopper = await shopperContext.newPage();
-  await shopper.goto('/products/socks-stripes');
-  await waitForHydration(shopper, true);
-  await shopper.getByRole('button', { name: 'Add Striped Cycling Socks to cart' }).click();
-  await expect(shopper.getByTestId('cart-count')).toHaveText('1');
-  await shopper.goto('/cart');
-  const code = (await shopper.getByTestId('help-code').textContent())!.trim();
+  const { context: shopperContext, shopper, code } = await shopperWithCart(browser, testInfo, {
+    product: 'Striped Cycling Socks',
+    path: '/products/socks-stripes',
+  });
 
-  await page.goto('/admin/login');
-  await waitForHydration(page, true);
-  await page.getByLabel('Username').fill('ava');
-  await page.getByLabel('Password').fill('rep-demo-pass');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Find a cart').fill(code);
-  await page.getByRole('button', { name: 'Find' }).click();
-  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  await openCartAsRep(page, 'ava', code);
 
   // The rep's page is on version N; make the server move on without the rep's page hearing
   // it by submitting a form with an old version through the page itself.

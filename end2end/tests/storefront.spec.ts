@@ -28,7 +28,7 @@ test('a shopper adds, changes and removes products and sees a help code', async 
 
   await page.getByRole('button', { name: 'Add Aero Road Helmet to cart' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
-  await expect(page.getByRole('status')).toHaveText('Added to your cart.');
+  await expect(page.getByRole('status')).toHaveText('Added Aero Road Helmet to your cart.');
   if (hydrated) expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
 
   await page.goto('/products/socks-stripes');

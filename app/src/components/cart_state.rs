@@ -36,9 +36,34 @@ pub fn provide_cart_state() {
     let notice = RwSignal::new(None);
     let kept_notice = Resource::new(|| (), |_| async { take_notice().await.ok().flatten() });
 
-    watch_outcome(add, revision, notice, "Added to your cart.");
-    watch_outcome(set, revision, notice, "Quantity updated.");
-    watch_outcome(remove, revision, notice, "Removed from your cart.");
+    // Which product the last add was for, so its notice can name it (the input is gone by
+    // the time the answer arrives).
+    let adding = StoredValue::new(None::<i64>);
+    Effect::watch(
+        move || add.input().get().map(|input| input.product_id),
+        move |product_id, _, _| {
+            if product_id.is_some() {
+                adding.set_value(*product_id);
+            }
+        },
+        false,
+    );
+    watch_outcome(add, revision, notice, move |cart| {
+        let name = adding.get_value().and_then(|id| {
+            cart.lines
+                .iter()
+                .find(|line| line.product_id == id)
+                .map(|line| line.name.clone())
+        });
+        match name {
+            Some(name) => format!("Added {name} to your cart."),
+            None => "Added to your cart.".to_string(),
+        }
+    });
+    watch_outcome(set, revision, notice, |_| "Quantity updated.".to_string());
+    watch_outcome(remove, revision, notice, |_| {
+        "Removed from your cart.".to_string()
+    });
 
     provide_context(CartState {
         add,
@@ -55,7 +80,7 @@ fn watch_outcome<A>(
     action: ServerAction<A>,
     revision: RwSignal<u64>,
     notice: RwSignal<Option<Notice>>,
-    done: &'static str,
+    done: impl Fn(&CartView) -> String + 'static,
 ) where
     A: leptos::server_fn::ServerFn<Output = CartView, Error = AppError>
         + Clone
@@ -66,8 +91,8 @@ fn watch_outcome<A>(
     Effect::watch(
         move || action.value().get(),
         move |outcome, _, _| match outcome {
-            Some(Ok(_)) => {
-                notice.set(Some(Notice::Done(done.to_string())));
+            Some(Ok(cart)) => {
+                notice.set(Some(Notice::Done(done(cart))));
                 revision.update(|r| *r += 1);
             }
             Some(Err(error)) => {

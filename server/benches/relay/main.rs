@@ -7,10 +7,11 @@
 //! Run: `scripts/bench.sh` (raises the open-file limit first). Scenarios can be chosen with
 //! `RELAY_BENCH=1000x100,10000x10` (clients x events per second) and `RELAY_BENCH_SECS`.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "../common/mod.rs"]
+mod common;
 mod load_clients;
 
 use futures::{SinkExt, StreamExt};
@@ -29,25 +30,6 @@ fn client_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
-struct Server {
-    child: Child,
-    database: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-qc"])
-            .arg(format!(
-                "drop database if exists \"{}\" with (force)",
-                self.database
-            ))
-            .status();
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let seconds: u64 = std::env::var("RELAY_BENCH_SECS")
@@ -61,10 +43,9 @@ async fn main() -> anyhow::Result<()> {
         .filter_map(|(n, r)| Some((n.trim().parse().ok()?, r.trim().parse().ok()?)))
         .collect();
 
-    let server = start_server()?;
-    let base = format!("http://127.0.0.1:{PORT}");
-    wait_for_health(&base).await?;
-    let cookie = staff_cookie(&base).await?;
+    let server = common::start_server("relay", PORT, &[]).await?;
+    let base = server.base.clone();
+    let cookie = common::staff_cookie(&base).await?;
     let pool = sqlx::PgPool::connect(&format!(
         "postgres://postgres@127.0.0.1:5432/{}",
         server.database
@@ -79,61 +60,6 @@ async fn main() -> anyhow::Result<()> {
     end_to_end(&base, &cookie).await?;
     drop(server);
     Ok(())
-}
-
-fn start_server() -> anyhow::Result<Server> {
-    let database = format!("tandem_bench_relay_{}", std::process::id());
-    let binary = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/server");
-    let child = Command::new(binary)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{database}"),
-        )
-        .env("REDIS_KEY_PREFIX", format!("{database}:"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{PORT}"))
-        .env("LEPTOS_OUTPUT_NAME", "tandem")
-        .env("LEPTOS_SITE_ROOT", "target/site")
-        .env("LEPTOS_SITE_PKG_DIR", "pkg")
-        .env("LEPTOS_ENV", "PROD")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            anyhow::anyhow!("starting {binary} (run `cargo leptos build --release` first): {e}")
-        })?;
-    Ok(Server { child, database })
-}
-
-async fn wait_for_health(base: &str) -> anyhow::Result<()> {
-    for _ in 0..600 {
-        if let Ok(response) = reqwest::get(format!("{base}/health")).await {
-            if response.status().is_success() {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("server did not start")
-}
-
-async fn staff_cookie(base: &str) -> anyhow::Result<String> {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let response = client
-        .post(format!("{base}/admin/login"))
-        .form(&[("username", "admin"), ("password", "admin-demo-pass")])
-        .send()
-        .await?;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.contains("Path=/events"))
-        .ok_or_else(|| anyhow::anyhow!("no staff cookie"))?;
-    Ok(cookie.split(';').next().unwrap_or_default().to_string())
 }
 
 pub(crate) fn now_us() -> u64 {

@@ -8,35 +8,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{call_with, spawn_app, spawn_app_on, spawn_app_with, TestApp};
+use crate::helpers::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The staff cookie (for `/events`) of a freshly signed-in member.
-async fn staff_cookie(app: &TestApp, username: &str, password: &str) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = client
-        .post(app.url("/admin/login"))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|c| c.contains("Path=/events"))
-        .expect("an /events staff cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
 
 /// The upgrade request for `/events/io` carrying the staff `cookie`.
 fn events_request(
@@ -82,23 +57,6 @@ async fn listen(socket: &mut Socket, message: &str) {
     assert_eq!(ack[0], "listening", "{ack}");
 }
 
-async fn add_to_cart(app: &TestApp, client: &reqwest::Client, slug: &str) -> serde_json::Value {
-    let product = app.product_id(slug).await.to_string();
-    let id = Uuid::new_v4().to_string();
-    let (status, cart) = call_with(
-        client,
-        &app.url("/api/cart/add"),
-        &[
-            ("product_id", &product),
-            ("quantity", "1"),
-            ("request_id", &id),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{cart}");
-    cart
-}
-
 #[tokio::test]
 async fn a_plain_request_without_upgrade_is_a_400() {
     let app = spawn_app().await;
@@ -131,14 +89,14 @@ async fn an_upgrade_without_an_event_listener_session_or_from_another_origin_is_
         &[app::model::staff::Role::SalesRep],
     )
     .await;
-    let no_role = staff_cookie(&app, "plainrep", "pw-plainrep").await;
+    let no_role = app.staff_cookie("plainrep", "pw-plainrep").await;
     let mut request = url.clone().into_client_request().unwrap();
     request
         .headers_mut()
         .insert("cookie", no_role.parse().unwrap());
     assert_eq!(refused(request).await, 403, "no event_listener role");
 
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -152,12 +110,12 @@ async fn an_upgrade_without_an_event_listener_session_or_from_another_origin_is_
 #[tokio::test]
 async fn a_listener_receives_every_cart_change_as_a_cart_activity_frame() {
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect(&app, &cookie).await;
     listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
 
     let shopper = app.new_client();
-    let cart = add_to_cart(&app, &shopper, "socks-stripes").await;
+    let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
     let mut seen = Vec::new();
     while seen.len() < 2 {
         let frame = next_text(&mut socket).await;
@@ -173,11 +131,11 @@ async fn a_listener_receives_every_cart_change_as_a_cart_activity_frame() {
 #[tokio::test]
 async fn a_listener_narrowed_to_one_cart_hears_only_that_cart() {
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let first = app.new_client();
     let second = app.new_client();
-    let watched = add_to_cart(&app, &first, "socks-stripes").await;
-    add_to_cart(&app, &second, "socks-stripes").await;
+    let watched = app.add_to_cart(&first, "socks-stripes", 1).await;
+    app.add_to_cart(&second, "socks-stripes", 1).await;
 
     let mut socket = connect(&app, &cookie).await;
     listen(
@@ -188,8 +146,8 @@ async fn a_listener_narrowed_to_one_cart_hears_only_that_cart() {
         ),
     )
     .await;
-    add_to_cart(&app, &second, "helmet-aero").await;
-    add_to_cart(&app, &first, "helmet-aero").await;
+    app.add_to_cart(&second, "helmet-aero", 1).await;
+    app.add_to_cart(&first, "helmet-aero", 1).await;
     let frame = next_text(&mut socket).await;
     assert_eq!(frame[1]["cart_id"], watched["cart_id"]);
     assert_eq!(frame[1]["op"], "item_added");
@@ -198,7 +156,7 @@ async fn a_listener_narrowed_to_one_cart_hears_only_that_cart() {
 #[tokio::test]
 async fn malformed_messages_get_an_error_frame_and_the_connection_stays_open() {
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect(&app, &cookie).await;
     for bad in ["hello", r#"{"listen":"orders"}"#] {
         socket.send(Message::text(bad)).await.unwrap();
@@ -213,7 +171,7 @@ async fn a_clients_ping_is_answered_and_a_fragmented_message_is_understood() {
     use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
     use tokio_tungstenite::tungstenite::protocol::frame::Frame;
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect(&app, &cookie).await;
     socket
         .send(Message::Ping(b"are you there".to_vec().into()))
@@ -241,7 +199,7 @@ async fn a_clients_ping_is_answered_and_a_fragmented_message_is_understood() {
 #[tokio::test]
 async fn a_message_over_64_kib_closes_the_connection_with_1009() {
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect(&app, &cookie).await;
     socket
         .send(Message::text("x".repeat(64 * 1024 + 1)))
@@ -263,7 +221,7 @@ async fn a_message_over_64_kib_closes_the_connection_with_1009() {
 #[tokio::test]
 async fn losing_the_listen_connection_sends_resync_and_relaying_resumes() {
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect(&app, &cookie).await;
     listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
 
@@ -281,7 +239,7 @@ async fn losing_the_listen_connection_sends_resync_and_relaying_resumes() {
     // Give the relay a moment to LISTEN again, then changes flow as before.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let shopper = app.new_client();
-    let cart = add_to_cart(&app, &shopper, "socks-stripes").await;
+    let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
     let frame = next_text(&mut socket).await;
     assert_eq!(frame[0], "cart_activity");
     assert_eq!(frame[1]["cart_id"], cart["cart_id"]);
@@ -290,7 +248,7 @@ async fn losing_the_listen_connection_sends_resync_and_relaying_resumes() {
 #[tokio::test]
 async fn a_thousand_connections_opened_and_closed_leave_nothing_behind() {
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let metrics = tokio::runtime::Handle::current().metrics();
     // Warm up: the first connection creates pools and caches that stay.
     drop(connect(&app, &cookie).await);
@@ -319,7 +277,7 @@ async fn a_thousand_connections_opened_and_closed_leave_nothing_behind() {
 async fn a_client_that_falls_too_far_behind_is_told_to_resync_and_then_hears_new_events() {
     use app::server::realtime::{hub::CAPACITY, Event};
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect_with_tiny_receive_window(&app, &cookie).await;
     listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
     // The test runtime has one thread, so this client reads nothing while three queues' worth
@@ -370,7 +328,7 @@ async fn connect_with_tiny_receive_window(app: &TestApp, cookie: &str) -> Socket
 async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_others() {
     use app::server::realtime::Event;
     let app = spawn_app().await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut stalled = connect_with_tiny_receive_window(&app, &cookie).await;
     stalled
         .send(Message::text(r#"{"listen":"cart_activity"}"#))
@@ -417,7 +375,7 @@ async fn a_client_that_stops_reading_is_disconnected_without_holding_up_the_othe
 #[tokio::test]
 async fn a_client_that_answers_pings_stays_connected_and_one_that_does_not_is_dropped() {
     let app = spawn_app_with(&[("APP_WS_PING_SECS", "1")]).await;
-    let cookie = staff_cookie(&app, "ava", "rep-demo-pass").await;
+    let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let mut answering = connect(&app, &cookie).await;
     listen(&mut answering, r#"{"listen":"cart_activity"}"#).await;
     // tungstenite answers each ping with a pong as long as the socket is being read.
@@ -451,12 +409,12 @@ async fn a_client_that_answers_pings_stays_connected_and_one_that_does_not_is_dr
 async fn a_rep_on_one_process_sees_a_change_made_on_another() {
     let a = spawn_app().await;
     let b = spawn_app_on(&a).await;
-    let cookie = staff_cookie(&b, "ava", "rep-demo-pass").await;
+    let cookie = b.staff_cookie("ava", "rep-demo-pass").await;
     let mut socket = connect(&b, &cookie).await;
     listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
 
     let shopper = a.new_client();
-    let cart = add_to_cart(&a, &shopper, "socks-stripes").await;
+    let cart = a.add_to_cart(&shopper, "socks-stripes", 1).await;
     let frame = next_text(&mut socket).await;
     assert_eq!(frame[1]["cart_id"], cart["cart_id"]);
 }

@@ -276,7 +276,7 @@ pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
             .map(|(_, value)| value.to_string());
         set.or_else(|| match name {
             "DATABASE_URL" => Some(format!("postgres://postgres@127.0.0.1:5432/{database}")),
-            "REDIS_KEY_PREFIX" => Some(format!("tandem_test_{run}:")),
+            "REDIS_KEY_PREFIX" => Some(format!("tandem_test_{group}_{run}:")),
             "APP_SEED_DEMO" => Some("true".into()),
             "REDIS_URL" => std::env::var(name).ok(),
             _ => None,

@@ -43,18 +43,7 @@ async fn a_product_page_shows_the_product_and_an_unknown_one_is_a_404() {
 #[tokio::test]
 async fn adding_to_cart_opens_a_cart_with_a_help_code_and_prices_it_in_cents() {
     let app = spawn_app().await;
-    let socks = app.product_id("socks-stripes").await.to_string();
-    let (status, cart) = app
-        .call(
-            "/api/cart/add",
-            &[
-                ("product_id", &socks),
-                ("quantity", "3"),
-                ("request_id", &request_id()),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{cart}");
+    let cart = app.add_to_cart(&app.client, "socks-stripes", 3).await;
     assert_eq!(cart["lines"][0]["quantity"], 3);
     assert_eq!(cart["subtotal_cents"], 4200);
     let code = cart["help_code"].as_str().unwrap();
@@ -153,16 +142,7 @@ async fn bad_input_gets_a_clear_message_and_leaves_the_cart_as_it_was() {
     let app = spawn_app().await;
     let socks = app.product_id("socks-stripes").await.to_string();
     let sold_out = app.product_id("mtb-sentiero").await.to_string();
-    let (_, before) = app
-        .call(
-            "/api/cart/add",
-            &[
-                ("product_id", &socks),
-                ("quantity", "2"),
-                ("request_id", &request_id()),
-            ],
-        )
-        .await;
+    let before = app.add_to_cart(&app.client, "socks-stripes", 2).await;
 
     let cases: Vec<(Form, u16, &str)> = vec![
         (
@@ -237,17 +217,7 @@ async fn submitting_the_same_add_form_twice_adds_once() {
 #[tokio::test]
 async fn the_cart_survives_losing_the_redis_session() {
     let app = spawn_app().await;
-    let socks = app.product_id("socks-stripes").await.to_string();
-    let (_, cart) = app
-        .call(
-            "/api/cart/add",
-            &[
-                ("product_id", &socks),
-                ("quantity", "2"),
-                ("request_id", &request_id()),
-            ],
-        )
-        .await;
+    let cart = app.add_to_cart(&app.client, "socks-stripes", 2).await;
     let prefix = &app.state.config.redis_key_prefix;
     let keys: Vec<String> = scan(&app.state.redis, &format!("{prefix}session:*")).await;
     assert!(
@@ -289,30 +259,11 @@ async fn a_malformed_cart_cookie_is_ignored_and_a_new_cart_is_opened() {
 #[tokio::test]
 async fn two_shoppers_get_two_carts_and_cannot_see_each_other() {
     let app = spawn_app().await;
-    let socks = app.product_id("socks-stripes").await.to_string();
-    let (_, first) = app
-        .call(
-            "/api/cart/add",
-            &[
-                ("product_id", &socks),
-                ("quantity", "1"),
-                ("request_id", &request_id()),
-            ],
-        )
-        .await;
+    let first = app.add_to_cart(&app.client, "socks-stripes", 1).await;
     let other = app.new_client();
     let (_, empty) = call_with(&other, &app.url("/api/cart"), &[]).await;
     assert_eq!(empty, serde_json::Value::Null);
-    let (_, second) = call_with(
-        &other,
-        &app.url("/api/cart/add"),
-        &[
-            ("product_id", &socks),
-            ("quantity", "1"),
-            ("request_id", &request_id()),
-        ],
-    )
-    .await;
+    let second = app.add_to_cart(&other, "socks-stripes", 1).await;
     assert_ne!(first["cart_id"], second["cart_id"]);
     assert_ne!(first["help_code"], second["help_code"]);
 }
@@ -344,26 +295,9 @@ async fn scan(redis: &fred::clients::Pool, pattern: &str) -> Vec<String> {
 async fn a_change_made_against_an_old_version_of_the_cart_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let socks = app.product_id("socks-stripes").await.to_string();
-    let (_, cart) = app
-        .call(
-            "/api/cart/add",
-            &[
-                ("product_id", &socks),
-                ("quantity", "2"),
-                ("request_id", &request_id()),
-            ],
-        )
-        .await;
+    let cart = app.add_to_cart(&app.client, "socks-stripes", 2).await;
     let stale = cart["version"].to_string();
-    app.call(
-        "/api/cart/add",
-        &[
-            ("product_id", &socks),
-            ("quantity", "1"),
-            ("request_id", &request_id()),
-        ],
-    )
-    .await;
+    app.add_to_cart(&app.client, "socks-stripes", 1).await;
     let (status, body) = app
         .call(
             "/api/cart/set",
