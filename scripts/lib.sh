@@ -4,12 +4,15 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH:$HOME/.pyenv/bin"
 
 CARGO_LEPTOS_VERSION="0.3.10"
 WASM_BINDGEN_VERSION="0.2.130"
 TRUNK_VERSION="0.21.14"
 SQLX_CLI_VERSION="0.8.6"
+CARGO_FUZZ_VERSION="0.13.2"
+AUTOBAHN_VERSION="25.10.1"
+AUTOBAHN_PYTHON="2.7.18"
 
 log() { printf '\033[1;34m[tandem]\033[0m %s\n' "$*"; }
 
@@ -66,6 +69,35 @@ ensure_rust_toolchain() {
   cargo_install_pinned cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-leptos --locked
   # Without --locked: the CLI's lockfile pins a crate version this registry lacks (see TOOLCHAIN.md).
   cargo_install_pinned wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+}
+
+# cargo-fuzz drives libFuzzer on the nightly toolchain (installed beside stable on this
+# machine kind; rustup fetches it elsewhere).
+ensure_cargo_fuzz() {
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  cargo_install_pinned cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz --locked
+}
+
+# Autobahn|Testsuite (websocket conformance) is Python 2.7 only: pyenv's 2.7 installs it into
+# .tools/autobahn, pinned; wstest.py starts it through site.addsitedir (pip --target skips
+# the .pth files its zope namespace needs).
+ensure_autobahn() {
+  local dir="$ROOT/.tools/autobahn"
+  if [ -f "$dir/installed-$AUTOBAHN_VERSION" ]; then return 0; fi
+  command -v pyenv >/dev/null || { echo "pyenv (with Python $AUTOBAHN_PYTHON) is needed for Autobahn" >&2; return 1; }
+  [ -x "$(pyenv root)/versions/$AUTOBAHN_PYTHON/bin/python2" ] || pyenv install -s "$AUTOBAHN_PYTHON"
+  log "installing autobahntestsuite $AUTOBAHN_VERSION into .tools/autobahn"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  PYENV_VERSION="$AUTOBAHN_PYTHON" "$(pyenv root)/versions/$AUTOBAHN_PYTHON/bin/python2" -m pip install -q \
+    --disable-pip-version-check --target "$dir/site" "autobahntestsuite==$AUTOBAHN_VERSION"
+  cat > "$dir/wstest.py" <<PY
+import site, sys
+site.addsitedir("$dir/site")
+from autobahntestsuite.wstest import run
+sys.exit(run())
+PY
+  touch "$dir/installed-$AUTOBAHN_VERSION"
 }
 
 ensure_node_packages() {

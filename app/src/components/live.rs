@@ -6,7 +6,8 @@
 //! they refetch exactly what changed. On the server (SSR) the link is simply "connecting".
 
 use leptos::prelude::*;
-use serde::Deserialize;
+
+pub use crate::model::live::CartActivity;
 
 /// Whether live updates are flowing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,14 +36,6 @@ impl LinkState {
             LinkState::Unavailable => "live-status",
         }
     }
-}
-
-/// A `cart_activity` payload.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct CartActivity {
-    pub cart_id: i64,
-    pub op: String,
-    pub version: i64,
 }
 
 /// The live link's signals, provided by the admin layout.
@@ -119,7 +112,8 @@ mod client {
     use gloo_net::websocket::Message;
     use leptos::prelude::*;
 
-    use super::{CartActivity, LinkState, LiveEvents};
+    use super::{LinkState, LiveEvents};
+    use crate::model::live::{read_server_frame, ServerFrame};
 
     /// Raw frames kept for the status page.
     const RAW_KEPT: usize = 200;
@@ -132,18 +126,11 @@ mod client {
                 raw.remove(0);
             }
         });
-        let Ok((kind, body)) = serde_json::from_str::<(String, serde_json::Value)>(text) else {
-            return;
-        };
-        match kind.as_str() {
-            "cart_activity" => {
-                if let Ok(activity) = serde_json::from_value::<CartActivity>(body) {
-                    live.last.set(Some(activity));
-                }
-            }
-            "resync" => live.resyncs.update(|n| *n += 1),
-            "listening" => live.state.set(LinkState::Live),
-            _ => {}
+        match read_server_frame(text) {
+            Some(ServerFrame::CartActivity(activity)) => live.last.set(Some(activity)),
+            Some(ServerFrame::Resync) => live.resyncs.update(|n| *n += 1),
+            Some(ServerFrame::Listening) => live.state.set(LinkState::Live),
+            Some(ServerFrame::Error(_)) | None => {}
         }
     }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod help_code;
+pub mod live;
 pub mod money;
 pub mod notice;
 pub mod pricing;

@@ -20,8 +20,8 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 
-use super::frame;
-use super::protocol::Subscription;
+use app::model::live::{self, Subscription};
+use tandem_ws::frame;
 
 /// Relayed events a connection may have waiting; past that it misses events and is told to
 /// resync once it has caught up, so a slow client never holds up the others or grows without
@@ -174,7 +174,7 @@ impl Connection {
                 }
                 let missed = std::mem::take(&mut state.missed);
                 tracing::warn!(missed, "fell behind; asking the client to resync");
-                let resync = hub::resync_frame("lagged", Some(missed));
+                let resync = live::resync_frame("lagged", Some(missed));
                 state.queue.push_back(frame::text(&resync));
             }
             let mut slices = [IoSlice::new(&[]); FRAMES_PER_WRITE];

@@ -12,12 +12,13 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use app::server::realtime::{hub, Event, Hub};
+use app::model::live;
+use app::server::realtime::{Event, Hub};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 
 use super::connection::{Connection, Outgoing};
-use super::frame;
+use tandem_ws::frame;
 
 /// Connections taken from the registry per lock, so registering never waits long for a
 /// fan-out in progress.
@@ -148,7 +149,7 @@ fn relay_events(shard: &Shard, mut events: Receiver<Event>) {
                 );
                 Outgoing {
                     cart_id: None,
-                    frame: frame::text(&hub::resync_frame("lagged", Some(missed))),
+                    frame: frame::text(&live::resync_frame("lagged", Some(missed))),
                 }
             }
             // Not for clients: the access watch acts on these.

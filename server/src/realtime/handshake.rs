@@ -1,87 +1,26 @@
-//! The websocket opening handshake (RFC 6455 §4.2) for `/events/io`.
+//! The websocket opening handshake for `/events/io`, as HTTP: the refusals and the
+//! `101 Switching Protocols` answer. What makes a request acceptable is `tandem_ws::handshake`.
 //!
 //! Done here rather than by axum's `WebSocketUpgrade` because the relay writes frames to the
 //! upgraded connection itself (see `fanout`), which axum's `WebSocket` does not allow.
 
-use axum::http::header::{
-    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
-};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Version};
+use axum::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_VERSION, UPGRADE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tungstenite::handshake::derive_accept_key;
+pub use tandem_ws::handshake::{accept_key, Refusal};
 
-/// Why an upgrade request is refused.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// Not a websocket request at all (400).
-    NotWebsocket,
-    /// A websocket version other than 13 (426, naming the version we speak).
-    UnsupportedVersion,
-    /// A websocket request missing what RFC 6455 requires (400).
-    Malformed(&'static str),
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        match self {
-            Refusal::NotWebsocket => {
-                (StatusCode::BAD_REQUEST, "Expected websocket").into_response()
-            }
-            Refusal::UnsupportedVersion => (
-                StatusCode::UPGRADE_REQUIRED,
-                [(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"))],
-                "Unsupported websocket version: Sec-WebSocket-Version must be 13",
-            )
-                .into_response(),
-            Refusal::Malformed(reason) => (StatusCode::BAD_REQUEST, reason).into_response(),
-        }
+/// The HTTP answer to a refused upgrade.
+pub fn refusal_response(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::NotWebsocket => (StatusCode::BAD_REQUEST, "Expected websocket").into_response(),
+        Refusal::UnsupportedVersion => (
+            StatusCode::UPGRADE_REQUIRED,
+            [(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"))],
+            "Unsupported websocket version: Sec-WebSocket-Version must be 13",
+        )
+            .into_response(),
+        Refusal::Malformed(reason) => (StatusCode::BAD_REQUEST, reason).into_response(),
     }
-}
-
-/// Checks the upgrade request and returns the `Sec-WebSocket-Accept` value to answer with.
-pub fn accept_key(version: Version, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
-    let has_token = |name, token: &str| {
-        headers.get_all(name).iter().any(|value| {
-            value
-                .to_str()
-                .unwrap_or_default()
-                .split(',')
-                .any(|part| part.trim().eq_ignore_ascii_case(token))
-        })
-    };
-    if !has_token(UPGRADE, "websocket") || !has_token(CONNECTION, "upgrade") {
-        return Err(Refusal::NotWebsocket);
-    }
-    if version != Version::HTTP_11 {
-        return Err(Refusal::Malformed("A websocket upgrade needs HTTP/1.1"));
-    }
-    if headers
-        .get(SEC_WEBSOCKET_VERSION)
-        .map(HeaderValue::as_bytes)
-        != Some(b"13")
-    {
-        return Err(Refusal::UnsupportedVersion);
-    }
-    let mut keys = headers.get_all(SEC_WEBSOCKET_KEY).iter();
-    let key = match (keys.next(), keys.next()) {
-        (Some(key), None) if is_nonce(key.as_bytes()) => key,
-        _ => {
-            return Err(Refusal::Malformed(
-                "Sec-WebSocket-Key must be one base64-encoded 16-byte value",
-            ))
-        }
-    };
-    HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
-        .map_err(|_| Refusal::Malformed("Invalid Sec-WebSocket-Key"))
-}
-
-/// Whether `key` is the base64 form of 16 bytes: 22 base64 characters and `==`.
-fn is_nonce(key: &[u8]) -> bool {
-    key.len() == 24
-        && key.ends_with(b"==")
-        && key[..22]
-            .iter()
-            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'+' || *byte == b'/')
 }
 
 /// The `101 Switching Protocols` answer that completes the handshake.
@@ -95,58 +34,4 @@ pub fn switching_protocols(accept: HeaderValue) -> Response {
         ],
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(name, value)| {
-                (
-                    axum::http::HeaderName::from_static(name),
-                    HeaderValue::from_static(value),
-                )
-            })
-            .collect()
-    }
-
-    fn upgrade(version: &'static str, key: &'static str) -> HeaderMap {
-        headers(&[
-            ("upgrade", "websocket"),
-            ("connection", "keep-alive, Upgrade"),
-            ("sec-websocket-version", version),
-            ("sec-websocket-key", key),
-        ])
-    }
-
-    #[test]
-    fn a_browser_upgrade_gets_the_accept_key_from_the_rfc_example() {
-        assert_eq!(
-            accept_key(Version::HTTP_11, &upgrade("13", "dGhlIHNhbXBsZSBub25jZQ==")).unwrap(),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
-    }
-
-    #[test]
-    fn requests_without_upgrade_or_with_a_bad_version_or_key_are_refused() {
-        assert_eq!(
-            accept_key(Version::HTTP_11, &headers(&[("connection", "upgrade")])),
-            Err(Refusal::NotWebsocket)
-        );
-        assert_eq!(
-            accept_key(Version::HTTP_11, &upgrade("8", "dGhlIHNhbXBsZSBub25jZQ==")),
-            Err(Refusal::UnsupportedVersion)
-        );
-        assert!(matches!(
-            accept_key(Version::HTTP_11, &upgrade("13", "short")),
-            Err(Refusal::Malformed(_))
-        ));
-        assert!(matches!(
-            accept_key(Version::HTTP_10, &upgrade("13", "dGhlIHNhbXBsZSBub25jZQ==")),
-            Err(Refusal::Malformed(_))
-        ));
-    }
 }

@@ -4,8 +4,6 @@
 pub mod access;
 pub mod connection;
 pub mod fanout;
-pub mod frame;
 pub mod handshake;
-pub mod protocol;
 pub mod shopper_stream;
 pub mod ws;

@@ -23,9 +23,9 @@ use tracing::Instrument;
 use super::access::AccessWatch;
 use super::connection::{Connection, Drained};
 use super::fanout::Fanout;
-use super::frame::{self, close_code, ClientMessage, ClientReader, Violation};
 use super::handshake;
-use super::protocol::{self, MAX_CLIENT_MESSAGE};
+use app::model::live::{self as protocol, MAX_CLIENT_MESSAGE};
+use tandem_ws::frame::{self, close_code, ClientMessage, ClientReader, Violation};
 
 /// A socket that takes nothing for this long means the client stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,7 +46,7 @@ pub async fn events_io(
 ) -> Response {
     let accept = match handshake::accept_key(request.version(), request.headers()) {
         Ok(accept) => accept,
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return handshake::refusal_response(refusal),
     };
     let claim = match session {
         Some(Extension(session)) => staff::claim(&state, &session.0).await.ok().flatten(),
@@ -183,7 +183,7 @@ fn answer(
                 connection.send(frame::text(&error_frame));
             }
         },
-        ClientMessage::Binary => {
+        ClientMessage::Binary(_) => {
             let reply = protocol::error_frame("binary messages are not understood; send JSON text");
             connection.send(frame::text(&reply));
         }

@@ -75,25 +75,16 @@ impl Event {
         Some(Event::Activity {
             cart_id,
             active,
-            frame: format!("[\"cart_activity\",{payload}]").into(),
+            frame: crate::model::live::activity_frame(payload).into(),
         })
     }
 
     /// A resync frame: `["resync",{"reason":...}]`.
     pub fn resync(reason: &str) -> Self {
         Event::Resync {
-            frame: resync_frame(reason, None).into(),
+            frame: crate::model::live::resync_frame(reason, None).into(),
         }
     }
-}
-
-/// `["resync",{"reason":"...","missed":n}]`.
-pub fn resync_frame(reason: &str, missed: Option<u64>) -> String {
-    let mut detail = serde_json::json!({ "reason": reason });
-    if let Some(missed) = missed {
-        detail["missed"] = missed.into();
-    }
-    serde_json::json!(["resync", detail]).to_string()
 }
 
 /// This process's connections and the channel feeding them. Cheap to clone.

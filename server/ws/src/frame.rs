@@ -29,6 +29,11 @@ pub fn text(text: &str) -> Bytes {
     server_frame(OP_TEXT, text.as_bytes())
 }
 
+/// A final, unmasked binary frame (the relay sends none; the conformance echo server does).
+pub fn binary(payload: &[u8]) -> Bytes {
+    server_frame(OP_BINARY, payload)
+}
+
 /// A ping with an empty payload.
 pub fn ping() -> Bytes {
     server_frame(OP_PING, &[])
@@ -81,8 +86,9 @@ fn server_frame(opcode: u8, payload: &[u8]) -> Bytes {
 #[derive(Debug, PartialEq, Eq)]
 pub enum ClientMessage {
     Text(String),
-    /// Binary messages are not part of the protocol; only their arrival matters.
-    Binary,
+    /// Binary messages are not part of the relay's protocol (it answers them with an error),
+    /// but they are handed through whole, as the RFC has them.
+    Binary(Vec<u8>),
     Ping(Vec<u8>),
     Pong,
     /// The client's close code, if it gave one.
@@ -126,6 +132,9 @@ pub struct ClientReader {
     unparsed: Vec<u8>,
     /// A fragmented data message being assembled: its opcode and the payload so far.
     fragments: Option<(u8, Vec<u8>)>,
+    /// How much of a fragmented text message is known to be valid UTF-8, so invalid text
+    /// fails at the fragment that carries it, not only at the end.
+    valid_text: usize,
 }
 
 /// A frame header: what the parser needs of RFC 6455 §5.2.
@@ -143,7 +152,14 @@ impl ClientReader {
             max_message,
             unparsed: Vec::new(),
             fragments: None,
+            valid_text: 0,
         }
+    }
+
+    /// Whether a fragmented message has begun and not ended (the server bounds how long
+    /// that may last).
+    pub fn fragment_open(&self) -> bool {
+        self.fragments.is_some()
     }
 
     /// Adds bytes read from the socket.
@@ -185,15 +201,19 @@ impl ClientReader {
                         None => (opcode, payload),
                     };
                     if !header.fin {
+                        if opcode == OP_TEXT {
+                            self.valid_text = check_partial_utf8(&message, self.valid_text)?;
+                        }
                         self.fragments = Some((opcode, message));
                         continue;
                     }
+                    self.valid_text = 0;
                     return Ok(Some(if opcode == OP_TEXT {
                         ClientMessage::Text(
                             String::from_utf8(message).map_err(|_| Violation::NotUtf8)?,
                         )
                     } else {
-                        ClientMessage::Binary
+                        ClientMessage::Binary(message)
                     }));
                 }
             }
@@ -246,19 +266,26 @@ fn parse_header(bytes: &[u8]) -> Result<Option<Header>, Violation> {
     if second & 0x80 == 0 {
         return Err(Violation::Protocol("client frames must be masked"));
     }
+    // RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length".
     let (length_len, payload_len) = match second & 0x7F {
         126 => match bytes.get(2..4) {
-            Some(length) => (2, u16::from_be_bytes([length[0], length[1]]) as u64),
+            Some(length) => match u16::from_be_bytes([length[0], length[1]]) {
+                0..=125 => return Err(Violation::Protocol("a length not in its shortest form")),
+                length => (2, u64::from(length)),
+            },
             None => return Ok(None),
         },
         127 => match bytes.get(2..10) {
             Some(length) if length[0] & 0x80 != 0 => {
                 return Err(Violation::Protocol("a 64-bit length with its top bit set"))
             }
-            Some(length) => (8, u64::from_be_bytes(length.try_into().expect("8 bytes"))),
+            Some(length) => match u64::from_be_bytes(length.try_into().expect("8 bytes")) {
+                0..=0xFFFF => return Err(Violation::Protocol("a length not in its shortest form")),
+                length => (8, length),
+            },
             None => return Ok(None),
         },
-        short => (0, short as u64),
+        short => (0, u64::from(short)),
     };
     let mask_at = 2 + length_len;
     let Some(mask) = bytes.get(mask_at..mask_at + 4) else {
@@ -271,6 +298,16 @@ fn parse_header(bytes: &[u8]) -> Result<Option<Header>, Violation> {
         header_len: mask_at + 4,
         payload_len,
     }))
+}
+
+/// Checks that `text` is UTF-8 as far as it goes (it may end inside a character that the
+/// next fragment completes), starting from `valid`; returns how far it is valid.
+fn check_partial_utf8(text: &[u8], valid: usize) -> Result<usize, Violation> {
+    match std::str::from_utf8(&text[valid.min(text.len())..]) {
+        Ok(_) => Ok(text.len()),
+        Err(error) if error.error_len().is_none() => Ok(valid + error.valid_up_to()),
+        Err(_) => Err(Violation::NotUtf8),
+    }
 }
 
 fn close_code_of(payload: &[u8]) -> Result<Option<u16>, Violation> {
@@ -380,7 +417,10 @@ mod tests {
         let mut reader = ClientReader::new(1024);
         reader.extend(&client_frame(true, OP_BINARY, b"\x00\x01"));
         reader.extend(&client_frame(true, OP_CLOSE, &1000u16.to_be_bytes()));
-        assert_eq!(reader.next_message(), Ok(Some(ClientMessage::Binary)));
+        assert_eq!(
+            reader.next_message(),
+            Ok(Some(ClientMessage::Binary(vec![0, 1])))
+        );
         assert_eq!(
             reader.next_message(),
             Ok(Some(ClientMessage::Close(Some(1000))))
@@ -390,5 +430,41 @@ mod tests {
         assert!(matches!(reader.next_message(), Err(Violation::Protocol(_))));
         assert_eq!(&close_reply(Some(4000))[..], &[0x88, 2, 0x0F, 0xA0]);
         assert_eq!(&close_reply(None)[..], &[0x88, 0]);
+    }
+
+    #[test]
+    fn a_length_not_in_its_shortest_form_is_refused() {
+        // 5 bytes announced with the 16-bit form, then with the 64-bit form.
+        for header in [
+            vec![0x81, 0x80 | 126, 0, 5],
+            vec![0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 5],
+            vec![0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF],
+        ] {
+            let mut reader = ClientReader::new(1024 * 1024);
+            reader.extend(&header);
+            reader.extend(&[0, 0, 0, 0]);
+            assert_eq!(
+                reader.next_message(),
+                Err(Violation::Protocol("a length not in its shortest form")),
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_text_fails_at_the_fragment_that_carries_it() {
+        let mut reader = ClientReader::new(1024);
+        // "κ" is CE BA: split across fragments it is fine...
+        reader.extend(&client_frame(false, OP_TEXT, &[b'a', 0xCE]));
+        assert_eq!(reader.next_message(), Ok(None));
+        assert!(reader.fragment_open());
+        reader.extend(&client_frame(true, OP_CONTINUATION, &[0xBA]));
+        assert_eq!(
+            reader.next_message(),
+            Ok(Some(ClientMessage::Text("aκ".into())))
+        );
+        // ...but a byte that can never be UTF-8 fails before the message ends.
+        reader.extend(&client_frame(false, OP_TEXT, &[b'a', 0xFF]));
+        assert_eq!(reader.next_message(), Err(Violation::NotUtf8));
     }
 }
