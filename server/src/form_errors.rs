@@ -10,14 +10,38 @@ use app::server::flash;
 use app::server::form_post::back_to;
 use app::server::shopper::ShopperSession;
 use axum::extract::Request;
-use axum::http::header::LOCATION;
+use axum::http::header::{LOCATION, REFERER};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::server_fn::error::ServerFnUrlError;
 
-/// Middleware for the shopper's server functions.
-pub async fn keep_errors_in_the_session(request: Request, next: Next) -> Response {
+/// Middleware for the shopper's server functions (`/api/*`).
+pub async fn keep_errors_in_the_session(mut request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    // server_fn appends its error to the Referer: one planted there by a link the shopper
+    // followed must not come back as if it were the store's.
+    if let Some(cleaned) = request
+        .headers()
+        .get(REFERER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|referer| referer.contains("__err") || referer.contains("__path"))
+        .and_then(|referer| {
+            let origin_end = referer
+                .find("://")
+                .and_then(|scheme| {
+                    referer[scheme + 3..]
+                        .find('/')
+                        .map(|slash| scheme + 3 + slash)
+                })
+                .unwrap_or(referer.len());
+            HeaderValue::from_str(&format!("{}{}", &referer[..origin_end], back_to(referer))).ok()
+        })
+    {
+        request.headers_mut().insert(REFERER, cleaned);
+    }
     let session = request.extensions().get::<ShopperSession>().cloned();
     let mut response = next.run(request).await;
     if !response.status().is_redirection() {
@@ -41,11 +65,11 @@ pub async fn keep_errors_in_the_session(request: Request, next: Next) -> Respons
     response
 }
 
-/// The error server_fn encoded into a redirect's query.
+/// The error server_fn encoded into a redirect's query (it appends its own last).
 fn encoded_error(location: &str) -> Option<AppError> {
     let query = location.split_once('?')?.1;
     let encoded = query
-        .split('&')
+        .rsplit('&')
         .find_map(|pair| pair.strip_prefix("__err="))?;
     let encoded = percent_decode(encoded);
     Some(ServerFnUrlError::<AppError>::decode_err(&encoded))

@@ -3,9 +3,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use app::error::AppError;
 use app::server::login_limit::{LoginClient, DEVICE_COOKIE, DEVICE_TRUST_SECS};
 use app::server::staff::{self, LoginOutcome, StaffSession};
-use app::server::AppState;
+use app::server::{AppState, Config};
 use axum::extract::rejection::FormRejection;
 use axum::extract::ConnectInfo;
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -37,7 +38,7 @@ pub async fn log_in(
         return Redirect::to("/admin/login?error=form").into_response();
     };
     let client = LoginClient {
-        address: client_address(peer, &headers),
+        address: client_address(peer, &headers, &state.config),
         device_token: cookie(&headers, DEVICE_COOKIE),
     };
     match staff::log_in(&state, &session.0, &form.username, &form.password, &client).await {
@@ -59,7 +60,9 @@ pub async fn log_in(
             response
         }
         Ok(LoginOutcome::Refused) => Redirect::to("/admin/login?error=invalid").into_response(),
-        Ok(LoginOutcome::RateLimited) => Redirect::to("/admin/login?error=locked").into_response(),
+        Ok(LoginOutcome::RateLimited) | Err(AppError::RateLimited) => {
+            Redirect::to("/admin/login?error=locked").into_response()
+        }
         Err(_) => Redirect::to("/admin/login?error=unavailable").into_response(),
     }
 }
@@ -87,15 +90,15 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-/// The peer address, or the address a reverse proxy on this host says it forwarded for.
-fn client_address(peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+/// The peer address, or the address a trusted reverse proxy says it forwarded for.
+fn client_address(peer: SocketAddr, headers: &HeaderMap, config: &Config) -> IpAddr {
     let forwarded = || {
         headers
             .get("x-real-ip")
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<IpAddr>().ok())
     };
-    if peer.ip().is_loopback() {
+    if config.is_trusted_proxy(peer.ip()) {
         forwarded().unwrap_or(peer.ip())
     } else {
         peer.ip()

@@ -60,7 +60,7 @@ impl Application {
         let staff_store = sessions::staff_store(db.clone()).await?;
         let redis = connect_redis(&config.redis_url)
             .await
-            .with_context(|| format!("connecting to Redis at {}", config.redis_url))?;
+            .with_context(|| format!("connecting to Redis at {}", redact(&config.redis_url)))?;
         let hub = Hub::new();
         tokio::spawn(realtime::listener::run(
             config.database_url.clone(),

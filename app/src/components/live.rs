@@ -17,6 +17,9 @@ pub enum LinkState {
     Reconnecting,
     /// The signed-in member's roles do not include `event_listener`.
     Unavailable,
+    /// The server closed the link because the staff session ended (1008): reconnecting would
+    /// only be refused, so the page says so instead.
+    SignedOut,
 }
 
 impl LinkState {
@@ -26,6 +29,7 @@ impl LinkState {
             LinkState::Live => "Live",
             LinkState::Reconnecting => "Reconnecting…",
             LinkState::Unavailable => "Live updates off (no event_listener role)",
+            LinkState::SignedOut => "Signed out: sign in again for live updates",
         }
     }
 
@@ -33,7 +37,7 @@ impl LinkState {
         match self {
             LinkState::Live => "live-status status-live",
             LinkState::Connecting | LinkState::Reconnecting => "live-status status-reconnecting",
-            LinkState::Unavailable => "live-status",
+            LinkState::Unavailable | LinkState::SignedOut => "live-status",
         }
     }
 }
@@ -109,7 +113,7 @@ mod client {
     use futures::channel::mpsc::UnboundedReceiver;
     use futures::{SinkExt, StreamExt};
     use gloo_net::websocket::futures::WebSocket;
-    use gloo_net::websocket::Message;
+    use gloo_net::websocket::{Message, WebSocketError};
     use leptos::prelude::*;
 
     use super::{LinkState, LiveEvents};
@@ -133,6 +137,9 @@ mod client {
             Some(ServerFrame::Error(_)) | None => {}
         }
     }
+
+    /// The close code the relay uses when the staff session behind the link ended.
+    const SESSION_ENDED: u16 = 1008;
 
     /// Longest wait between reconnection attempts.
     const MAX_BACKOFF_MS: f64 = 10_000.0;
@@ -202,6 +209,12 @@ mod client {
                                 apply_frame(live, &text);
                             }
                             Wake::Frame(Ok(Message::Bytes(_))) => {}
+                            Wake::Frame(Err(WebSocketError::ConnectionClose(close)))
+                                if close.code == SESSION_ENDED =>
+                            {
+                                live.state.set(LinkState::SignedOut);
+                                return;
+                            }
                             Wake::Frame(Err(_)) => break,
                             Wake::Line(line) => {
                                 if sink.send(Message::Text(line)).await.is_err() {

@@ -2,6 +2,7 @@
 //! `.env.example` at the repository root documents every variable.
 
 use std::env;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// How log lines are written.
@@ -43,6 +44,53 @@ pub struct Config {
     /// Threads writing live events to the `/events/io` connections (`APP_WS_FANOUT_THREADS`,
     /// default one per core); each serves its share of the connections.
     pub ws_fanout_threads: usize,
+    /// Reverse proxies whose `X-Real-IP` names the client (`APP_TRUSTED_PROXIES`, addresses or
+    /// CIDR blocks, comma-separated; loopback is always trusted). Behind a load balancer on
+    /// another host, list it here, or every client looks like the balancer to the login limits.
+    pub trusted_proxies: Vec<IpBlock>,
+}
+
+/// An address block: an address and how many leading bits must match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpBlock {
+    pub address: IpAddr,
+    pub prefix: u8,
+}
+
+impl IpBlock {
+    /// Reads `10.0.0.0/8`, `2001:db8::/32` or a single address.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = match text.trim().split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix.parse::<u8>().ok()?)),
+            None => (text.trim(), None),
+        };
+        let address: IpAddr = address.parse().ok()?;
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(Self { address, prefix })
+    }
+
+    /// Whether `ip` is in the block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let mask = |bits: u32, width: u32| -> u128 {
+            if bits == 0 {
+                0
+            } else {
+                (u128::MAX << (width - bits)) & (u128::MAX >> (128 - width))
+            }
+        };
+        match (self.address, ip) {
+            (IpAddr::V4(block), IpAddr::V4(ip)) => {
+                let m = mask(u32::from(self.prefix), 32);
+                u128::from(u32::from(block)) & m == u128::from(u32::from(ip)) & m
+            }
+            (IpAddr::V6(block), IpAddr::V6(ip)) => {
+                let m = mask(u32::from(self.prefix), 128);
+                u128::from(block) & m == u128::from(ip) & m
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A variable that is set but cannot be used.
@@ -132,6 +180,19 @@ impl Config {
                     reason: format!("'{value}' is not a number of threads from 1 to 256"),
                 })?,
         };
+        let trusted_proxies = match lookup("APP_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .filter(|item| !item.trim().is_empty())
+                .map(|item| {
+                    IpBlock::parse(item).ok_or(ConfigError {
+                        name: "APP_TRUSTED_PROXIES",
+                        reason: format!("'{}' is not an address or CIDR block", item.trim()),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let app_env = match text("APP_ENV", "development").as_str() {
             env @ ("development" | "production") => env.to_string(),
             other => {
@@ -147,6 +208,7 @@ impl Config {
             staff_session_max_age: seconds("APP_STAFF_MAX_SECS", 12 * 60 * 60)?,
             ws_ping_every: seconds("APP_WS_PING_SECS", 20)?,
             ws_fanout_threads,
+            trusted_proxies,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),
@@ -160,6 +222,15 @@ impl Config {
     /// Whether this is a production deployment (no demo passwords).
     pub fn is_production(&self) -> bool {
         self.app_env == "production"
+    }
+
+    /// Whether a request from `peer` may say which client it forwards (loopback always may).
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        peer.is_loopback()
+            || self
+                .trusted_proxies
+                .iter()
+                .any(|block| block.contains(peer))
     }
 
     /// Whether cookies must carry `Secure` (the site is served over https).
@@ -205,6 +276,27 @@ mod tests {
         let error = Config::from_lookup(|name| (name == "APP_ENV").then(|| "staging".to_string()))
             .unwrap_err();
         assert!(error.to_string().contains("APP_ENV"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        let config = Config::from_lookup(|name| {
+            (name == "APP_TRUSTED_PROXIES").then(|| "10.0.0.0/8, 2001:db8::/32,192.0.2.7".into())
+        })
+        .unwrap();
+        for trusted in ["10.1.2.3", "2001:db8::1", "192.0.2.7", "127.0.0.1"] {
+            assert!(
+                config.is_trusted_proxy(trusted.parse().unwrap()),
+                "{trusted}"
+            );
+        }
+        for other in ["11.0.0.1", "2001:db9::1", "192.0.2.8"] {
+            assert!(!config.is_trusted_proxy(other.parse().unwrap()), "{other}");
+        }
+        assert!(Config::from_lookup(|name| {
+            (name == "APP_TRUSTED_PROXIES").then(|| "10.0.0.0/33".into())
+        })
+        .is_err());
     }
 
     #[test]

@@ -28,8 +28,16 @@ pub async fn put_current(notice: &Notice) {
 /// The notice kept for this page, removed so a reload does not show it again.
 pub async fn take_current() -> Option<Notice> {
     let session = current_session()?;
-    match session.remove::<Notice>(FLASH_KEY).await {
-        Ok(notice) => notice,
+    // Read before removing: a remove marks the session changed (a Redis write and a cookie)
+    // even when there was nothing to remove, and most pages have no notice.
+    match session.get::<Notice>(FLASH_KEY).await {
+        Ok(Some(notice)) => {
+            if let Err(error) = session.remove::<Notice>(FLASH_KEY).await {
+                tracing::warn!(%error, "could not clear the kept notice");
+            }
+            Some(notice)
+        }
+        Ok(None) => None,
         Err(error) => {
             tracing::warn!(%error, "could not read the kept notice");
             None

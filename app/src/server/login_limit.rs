@@ -21,6 +21,10 @@ use crate::error::AppError;
 pub const ATTEMPTS_PER_CLIENT: i64 = 5;
 /// Attempts per network from browsers without a trusted-device cookie.
 pub const ATTEMPTS_PER_NETWORK: i64 = 100;
+/// Attempts per username from browsers without a trusted-device cookie, whatever their
+/// network: a botnet or a large IPv6 block gets no more guesses than this at one account,
+/// while the staff member's own trusted browser is never held back by it.
+pub const ATTEMPTS_PER_USERNAME: i64 = 50;
 /// Attempts are counted over this window, from the first.
 pub const WINDOW_SECS: i64 = 15 * 60;
 /// A pair that reaches the limit is locked this long, doubling with each lock in a day...
@@ -35,24 +39,44 @@ pub const DEVICE_COOKIE: &str = "tandem_device";
 /// Counts the attempt and decides, in one step on the Redis server.
 ///
 /// KEYS: attempts of this username from this client, lock strikes of that pair, attempts
-/// from the network. ARGV: window, per-client limit, per-network limit, trusted (1/0), first
-/// lock, longest lock. Returns 0 (go ahead), 1 (pair locked) or 2 (network slowed down).
+/// from the network, attempts at the username from untrusted browsers. ARGV: window,
+/// per-client limit, per-network limit, per-username limit, trusted (1/0), first lock,
+/// longest lock. Returns 0 (go ahead), 1 (pair locked) or 2 (network or username slowed
+/// down). The shared limits are checked first, so a flood from the network does not add
+/// lock strikes to a staff member's own pair.
 const ADMIT_SCRIPT: &str = r"
-local attempts = redis.call('INCR', KEYS[1])
-if attempts == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local window = tonumber(ARGV[1])
+local function count(key)
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, window) end
+  return n
+end
+if ARGV[5] == '0' then
+  if count(KEYS[3]) > tonumber(ARGV[3]) then return 2 end
+  if count(KEYS[4]) > tonumber(ARGV[4]) then return 2 end
+end
+local attempts = count(KEYS[1])
 local limit = tonumber(ARGV[2])
 if attempts > limit then
   if attempts == limit + 1 then
     local strikes = redis.call('INCR', KEYS[2])
     redis.call('EXPIRE', KEYS[2], 86400)
-    redis.call('EXPIRE', KEYS[1], math.min(tonumber(ARGV[5]) * 2 ^ (strikes - 1), tonumber(ARGV[6])))
+    redis.call('EXPIRE', KEYS[1], math.min(tonumber(ARGV[6]) * 2 ^ (strikes - 1), tonumber(ARGV[7])))
   end
   return 1
 end
-if ARGV[4] == '0' then
-  local from_network = redis.call('INCR', KEYS[3])
-  if from_network == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-  if from_network > tonumber(ARGV[3]) then return 2 end
+return 0
+";
+
+/// After a success: the pair starts afresh, and the attempt no longer counts against the
+/// shared limits (only where their keys still exist, so none is left without an expiry).
+/// KEYS: the pair, its strikes, the network, the username. ARGV: trusted (1/0).
+const SUCCEEDED_SCRIPT: &str = r"
+redis.call('DEL', KEYS[1], KEYS[2])
+if ARGV[1] == '0' then
+  for i = 3, 4 do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
+  end
 end
 return 0
 ";
@@ -75,6 +99,18 @@ struct Keys {
     pair: String,
     strikes: String,
     network: String,
+    username: String,
+}
+
+impl Keys {
+    fn all(&self) -> Vec<String> {
+        vec![
+            self.pair.clone(),
+            self.strikes.clone(),
+            self.network.clone(),
+            self.username.clone(),
+        ]
+    }
 }
 
 /// Counts an attempt by `username` from `client` and says whether its password may be checked.
@@ -101,20 +137,18 @@ pub async fn admit(
         pair: format!("{prefix}login:attempts:{user}:{who}"),
         strikes: format!("{prefix}login:strikes:{user}:{who}"),
         network: format!("{prefix}login:network:{}", network(client.address)),
+        username: format!("{prefix}login:username:{user}"),
     };
     let verdict: i64 = state
         .redis
         .eval(
             ADMIT_SCRIPT,
-            vec![
-                keys.pair.clone(),
-                keys.strikes.clone(),
-                keys.network.clone(),
-            ],
+            keys.all(),
             vec![
                 WINDOW_SECS.to_string(),
                 ATTEMPTS_PER_CLIENT.to_string(),
                 ATTEMPTS_PER_NETWORK.to_string(),
+                ATTEMPTS_PER_USERNAME.to_string(),
                 if trusted { "1" } else { "0" }.to_string(),
                 FIRST_LOCK_SECS.to_string(),
                 LONGEST_LOCK_SECS.to_string(),
@@ -144,14 +178,12 @@ pub async fn succeeded(state: &AppState, username: &str, attempt: &Attempt) -> O
     );
     let result: Result<(), fred::error::Error> = async {
         let _: i64 = redis
-            .del(vec![
-                attempt.keys.pair.clone(),
-                attempt.keys.strikes.clone(),
-            ])
+            .eval(
+                SUCCEEDED_SCRIPT,
+                attempt.keys.all(),
+                vec![if attempt.trusted { "1" } else { "0" }],
+            )
             .await?;
-        if !attempt.trusted {
-            let _: i64 = redis.decr(&attempt.keys.network).await?;
-        }
         let _: () = redis
             .set(
                 &device,

@@ -75,18 +75,29 @@ fn verify_password(password: &str, phc: &str) -> bool {
 }
 
 /// Checks `password` against `phc` on a blocking thread, at most as many at once as there
-/// are password-check slots.
+/// are password-check slots. The slot travels with the check: a caller that gives up (a
+/// dropped request) does not free it while the hash is still being computed. A caller that
+/// waits too long for a slot is told to try again rather than queue without end.
 async fn check_password(state: &AppState, password: &str, phc: &str) -> Result<bool, AppError> {
-    let _slot = state
-        .password_checks
-        .acquire()
-        .await
-        .map_err(|error| AppError::internal("waiting for a password check", error))?;
+    let slot = tokio::time::timeout(
+        PASSWORD_CHECK_WAIT,
+        state.password_checks.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| AppError::RateLimited)?
+    .map_err(|error| AppError::internal("waiting for a password check", error))?;
     let (password, phc) = (password.to_string(), phc.to_string());
-    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(|error| AppError::internal("checking a password", error))
+    tokio::task::spawn_blocking(move || {
+        let matches = verify_password(&password, &phc);
+        drop(slot);
+        matches
+    })
+    .await
+    .map_err(|error| AppError::internal("checking a password", error))
 }
+
+/// How long a login waits for a password-check slot before it is refused as busy.
+const PASSWORD_CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a login attempt came to.
 #[derive(Debug)]
@@ -201,7 +212,8 @@ pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError
 }
 
 /// A live socket's claim on a staff session: what the relay re-checks while it is open.
-#[derive(Clone, Debug)]
+/// (Its `Debug` leaves out the session id, a bearer secret.)
+#[derive(Clone)]
 pub struct SessionClaim {
     pub staff: StaffIdentity,
     /// [`session_key`] of the session id.
@@ -210,6 +222,16 @@ pub struct SessionClaim {
     pub session_id: String,
     /// Unix seconds at which the session ends however active it is.
     pub ends_at: i64,
+}
+
+impl std::fmt::Debug for SessionClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionClaim")
+            .field("staff", &self.staff.username)
+            .field("session_key", &self.session_key)
+            .field("ends_at", &self.ends_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Who is signed in on `session`, if anyone (and still allowed to be). A request a while

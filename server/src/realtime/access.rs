@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use app::api::access::LISTENERS;
-use app::server::realtime::{Event, StaffNotice};
+use app::server::realtime::StaffNotice;
 use app::server::staff::SessionClaim;
 use app::server::AppState;
 use time::OffsetDateTime;
@@ -76,16 +76,15 @@ impl AccessWatch {
     }
 
     async fn run(self, state: AppState, shutdown: impl std::future::Future<Output = ()>) {
-        let mut events = state.hub.subscribe();
+        let mut notices = state.hub.subscribe_staff();
         let mut sweep = tokio::time::interval(SWEEP_EVERY);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => return,
-                event = events.recv() => match event {
-                    Ok(Event::Staff(notice)) => self.apply(&state, notice).await,
-                    Ok(_) => {}
+                notice = notices.recv() => match notice {
+                    Ok(notice) => self.apply(&state, notice).await,
                     Err(RecvError::Lagged(_)) => self.sweep(&state).await,
                     Err(RecvError::Closed) => return,
                 },
@@ -125,7 +124,8 @@ impl AccessWatch {
         self.revoke_where("the session reached its maximum age", |claim| {
             claim.ends_at <= now
         });
-        let (staff_ids, session_ids): (Vec<i64>, Vec<String>) = self
+        // Usually far fewer members and sessions than sockets (a rep's tabs share a session).
+        let (staff_ids, session_ids): (HashSet<i64>, HashSet<String>) = self
             .lock()
             .values()
             .map(|w| (w.claim.staff.staff_id, w.claim.session_id.clone()))
@@ -133,6 +133,8 @@ impl AccessWatch {
         if staff_ids.is_empty() {
             return;
         }
+        let staff_ids: Vec<i64> = staff_ids.into_iter().collect();
+        let session_ids: Vec<String> = session_ids.into_iter().collect();
         let checked = tokio::try_join!(
             still_allowed(state, &staff_ids),
             live_sessions(state, &session_ids)

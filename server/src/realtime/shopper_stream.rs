@@ -52,7 +52,7 @@ impl Drop for Presence {
 }
 
 /// Whether the cart is still active; `true` when the database cannot say (the stream then
-/// carries on and checks again later).
+/// carries on).
 async fn cart_is_active(state: &AppState, cart_id: i64) -> bool {
     sqlx::query_scalar::<_, bool>("select status = 'active' from cart where cart_id = $1")
         .bind(cart_id)
@@ -93,6 +93,10 @@ fn cart_events(
                             }
                             Ok(HubEvent::Activity { .. } | HubEvent::Staff(_)) => continue,
                             Ok(HubEvent::Resync { .. }) | Err(RecvError::Lagged(_)) => {
+                                // Events were missed, the cart's closing perhaps among them.
+                                if !cart_is_active(&presence.state, presence.cart_id).await {
+                                    return None;
+                                }
                                 Event::default().event("resync").data("{}")
                             }
                             Err(RecvError::Closed) => return None,
@@ -100,10 +104,6 @@ fn cart_events(
                         return Some((Ok(out), (events, refresh, presence)));
                     }
                     _ = refresh.tick() => {
-                        // Also covers a closing missed while the LISTEN connection was down.
-                        if !cart_is_active(&presence.state, presence.cart_id).await {
-                            return None;
-                        }
                         presence::shopper_here(&presence.state, presence.cart_id).await;
                     }
                 }

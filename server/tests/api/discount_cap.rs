@@ -184,6 +184,24 @@ async fn a_rep_giving_exactly_the_cap_is_accepted_even_when_rounding_takes_a_fra
     cap_invariant(&detail).unwrap();
 }
 
+#[tokio::test]
+async fn a_new_capped_discount_cannot_shrink_one_the_shopper_was_already_given() {
+    // 6 × $49.00 = $294.00; the cart-wide $44.10 is exactly the cap.
+    let cart = Cart::with("pump-floor", 6).await;
+    let (status, body) = cart.discount("cart", "fixed", "44.10").await;
+    assert_eq!(status, 200, "{body}");
+    // A line discount is applied before cart-wide ones: 15% off the line would leave the
+    // cart within the cap, but only by taking the $44.10 the shopper was told about.
+    let pump = cart.app.product_id("pump-floor").await.to_string();
+    let (status, body) = cart.discount(&pump, "percent", "15").await;
+    assert_eq!(status, 403, "{body}");
+    let detail = cart.detail().await;
+    assert_eq!(
+        detail["cart"]["discounts"][0]["taken_cents"], 4_410,
+        "{detail}"
+    );
+}
+
 /// Products cheap and plentiful enough for many random carts.
 const PRODUCTS: [&str; 6] = [
     "socks-stripes",

@@ -140,3 +140,35 @@ async fn a_successful_sign_in_clears_the_clients_failures() {
         "the count started again after the success"
     );
 }
+
+#[tokio::test]
+async fn many_networks_together_get_no_more_than_fifty_guesses_at_one_account() {
+    let app = spawn_app().await;
+    let ben = app.new_client();
+    assert_eq!(
+        log_in_from(&app, &ben, "192.0.2.50", "ben", REP_PASSWORD).await,
+        "/admin",
+        "Ben signs in once on his own browser"
+    );
+    let botnet = app.new_client();
+    for i in 0..50 {
+        log_in_from(
+            &app,
+            &botnet,
+            &format!("198.18.{}.{}", i / 200, i % 200 + 1),
+            "ben",
+            "guess",
+        )
+        .await;
+    }
+    assert_eq!(
+        log_in_from(&app, &botnet, "203.0.113.99", "ben", "guess").await,
+        "/admin/login?error=locked",
+        "a fresh address is slowed down too"
+    );
+    assert_eq!(
+        log_in_from(&app, &ben, "192.0.2.50", "ben", REP_PASSWORD).await,
+        "/admin",
+        "Ben's trusted browser is not"
+    );
+}

@@ -57,6 +57,36 @@ async fn a_failed_form_post_is_told_once_and_not_again_after_a_reload() {
 }
 
 #[tokio::test]
+async fn a_store_alert_planted_in_the_page_a_failed_post_came_from_is_not_shown() {
+    let app = spawn_app().await;
+    let forged = ServerFnUrlError::new(
+        "/api/cart/add",
+        AppError::Invalid("Call 0900-SCAM to finish your order.".into()),
+    )
+    .to_url(&app.url("/products/helmet-aero"))
+    .unwrap();
+    let helmet = app.product_id("helmet-aero").await.to_string();
+    let (_, location) = app
+        .post_form(
+            "/api/cart/add",
+            &[
+                ("product_id", &helmet),
+                ("quantity", "500"),
+                ("request_id", &uuid::Uuid::new_v4().to_string()),
+            ],
+            &format!("/products/helmet-aero?{}", forged.query().unwrap()),
+        )
+        .await;
+    assert!(!location.contains("__err"), "{location}");
+    let (_, html) = app.page(&location).await;
+    assert!(!html.contains("0900-SCAM"), "the planted text is not shown");
+    assert!(
+        html.contains("whole number from 1 to 99"),
+        "the real error is"
+    );
+}
+
+#[tokio::test]
 async fn pages_carry_security_headers_with_the_nonce_of_their_own_scripts() {
     let app = spawn_app().await;
     for page in ["/", "/admin/login"] {

@@ -67,7 +67,7 @@ pub(crate) struct LineRow {
 }
 
 /// A cart's lines and discounts as the connection sees them, and their pricing: the one
-/// place a stored cart is priced (display, rep checks and orders alike).
+/// place a stored cart is priced (for display and for the rep's cap checks alike).
 pub(crate) struct PricedRows {
     pub lines: Vec<LineRow>,
     pub discounts: Vec<(Discount, Option<String>)>,

@@ -230,7 +230,14 @@ pub async fn add_discount(
     .await?;
     let after = price_rows(&mut rep.tx, change.cart_id).await?;
     if let Some(cap) = cap_basis_points {
-        check_cap(cap, &after, discount_id)?;
+        // Refused too when it would make an earlier capped discount take less than before:
+        // the shopper was promised that one.
+        let newly_held = after
+            .priced
+            .held_back
+            .iter()
+            .any(|id| !before.held_back.contains(id));
+        check_cap(cap, &after, discount_id, newly_held)?;
     }
     let after = after.priced;
     rep.commit_audited(
@@ -245,13 +252,19 @@ pub async fn add_discount(
     .await
 }
 
-/// Refuses a capped discount that asks for more than the cap allows now, or that takes the
-/// cart's discounts together (a manager's included) past the cap.
-fn check_cap(cap: i64, after: &super::cart::PricedRows, discount_id: i64) -> Result<(), AppError> {
+/// Refuses a capped discount that asks for more than the cap allows now, that would make an
+/// earlier one take less, or that takes the cart's discounts together (a manager's included)
+/// past the cap.
+fn check_cap(
+    cap: i64,
+    after: &super::cart::PricedRows,
+    discount_id: i64,
+    newly_held: bool,
+) -> Result<(), AppError> {
     let priced = &after.priced;
     let all_taken = priced.subtotal_cents - priced.total_cents;
     let allowance = cap_allowance(cap, priced.subtotal_cents, after.discounts.len() as i64);
-    if priced.held_back.contains(&discount_id) || all_taken > allowance {
+    if newly_held || priced.held_back.contains(&discount_id) || all_taken > allowance {
         let capped_taken: i64 = after
             .discounts
             .iter()

@@ -16,6 +16,8 @@ use tokio::sync::broadcast;
 /// Events a subscriber (and, in the websocket relay, a connection) may fall behind before it
 /// must resync.
 pub const CAPACITY: usize = 1024;
+/// Staff notices a subscriber may fall behind before it must check everything again.
+const STAFF_CAPACITY: usize = 256;
 
 /// A pre-rendered text frame; cloning it shares the bytes (no copy per connection).
 pub type Frame = axum::extract::ws::Utf8Bytes;
@@ -33,6 +35,7 @@ pub enum Event {
     /// Events may have been lost (the LISTEN connection dropped): refetch everything.
     Resync { frame: Frame },
     /// A staff account changed or a staff session ended: live sockets must be re-checked.
+    /// Published on the staff channel only ([`Hub::subscribe_staff`]).
     Staff(StaffNotice),
 }
 
@@ -95,6 +98,9 @@ pub struct Hub {
 
 struct Inner {
     sender: broadcast::Sender<Event>,
+    /// Staff notices go on a channel of their own: their one subscriber (the access watch)
+    /// never has to wade through, or fall behind on, cart traffic.
+    staff_sender: broadcast::Sender<StaffNotice>,
     next_id: AtomicU64,
     /// Live connections: id -> session name.
     connections: Mutex<BTreeMap<u64, String>>,
@@ -111,9 +117,11 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
+        let (staff_sender, _) = broadcast::channel(STAFF_CAPACITY);
         Self {
             inner: Arc::new(Inner {
                 sender,
+                staff_sender,
                 next_id: AtomicU64::new(1),
                 connections: Mutex::new(BTreeMap::new()),
                 per_user: Mutex::new(HashMap::new()),
@@ -121,15 +129,27 @@ impl Hub {
         }
     }
 
-    /// Sends to every subscriber; never waits.
+    /// Sends to every subscriber; never waits. Staff notices go to the staff channel.
     pub fn publish(&self, event: Event) {
         // No subscribers is not an error: nobody is watching right now.
-        let _ = self.inner.sender.send(event);
+        match event {
+            Event::Staff(notice) => {
+                let _ = self.inner.staff_sender.send(notice);
+            }
+            event => {
+                let _ = self.inner.sender.send(event);
+            }
+        }
     }
 
-    /// A receiver of every event from now on.
+    /// A receiver of every cart event and resync from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.sender.subscribe()
+    }
+
+    /// A receiver of every staff notice from now on.
+    pub fn subscribe_staff(&self) -> broadcast::Receiver<StaffNotice> {
+        self.inner.staff_sender.subscribe()
     }
 
     /// Registers a websocket connection of `username`; it is unregistered when the returned
