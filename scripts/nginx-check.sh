@@ -26,4 +26,13 @@ done
 nginx -c "$ROOT/deploy/nginx.conf" -g "daemon on;"
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3500/health >/dev/null && break; sleep 0.2; done
 log "nginx on :3500 in front of :3501 and :3502"
-TANDEM_PROXY_URL=http://127.0.0.1:3500 cargo test -p server --test api -- --ignored through_the_reverse_proxy
+TANDEM_PROXY_URL=http://127.0.0.1:3500 cargo test -p server --test api -- --ignored \
+  through_the_reverse_proxy_every_change
+log "stopping the process that serves a rep's websocket (SIGTERM): 1001, then live through the other"
+TANDEM_PROXY_URL=http://127.0.0.1:3500 cargo test -p server --test api -- --ignored \
+  through_the_reverse_proxy_a_stopping_process
+for pid in "${pids[@]}"; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" && log "process $pid exited 0 after SIGTERM" || { echo "process $pid exited $?" >&2; exit 1; }
+  fi
+done

@@ -35,6 +35,12 @@ pub enum AppError {
     /// A fault on our side; details are in the server log, not here.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// A service the store depends on (its database, its session store) cannot be reached
+    /// right now; nothing was changed, and trying again shortly will work.
+    #[error(
+        "The store is briefly unavailable. Nothing was changed; please try again in a moment."
+    )]
+    Unavailable,
     /// The browser could not reach the server or could not read its answer.
     #[error("Could not reach the store: {0}")]
     Transport(String),
@@ -57,6 +63,7 @@ impl AppError {
             AppError::Conflict(_) => "Conflict",
             AppError::RateLimited => "RateLimited",
             AppError::Internal => "Internal",
+            AppError::Unavailable => "Unavailable",
             AppError::Transport(_) => "Transport",
         }
     }
@@ -84,6 +91,7 @@ impl<'de> Deserialize<'de> for AppError {
             "Conflict" => AppError::Conflict(message),
             "RateLimited" => AppError::RateLimited,
             "Internal" => AppError::Internal,
+            "Unavailable" => AppError::Unavailable,
             _ => AppError::Transport(message),
         })
     }
@@ -125,6 +133,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -146,6 +155,19 @@ impl From<sqlx::Error> for AppError {
             .as_database_error()
             .and_then(|e| e.code())
             .map(|code| code.into_owned());
+        let unreachable = matches!(
+            error,
+            sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::WorkerCrashed
+        ) || code
+            .as_deref()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P"));
+        if unreachable {
+            tracing::warn!(%error, "the database is unreachable");
+            return AppError::Unavailable;
+        }
         match code.as_deref() {
             Some(code) if code.starts_with("22") || code == "23514" => {
                 tracing::warn!(%error, "the database refused a value");
@@ -173,6 +195,7 @@ mod tests {
             AppError::Conflict("Changed.".into()),
             AppError::RateLimited,
             AppError::Internal,
+            AppError::Unavailable,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert!(json.contains(&error.to_string()), "{json}");

@@ -1,14 +1,18 @@
 //! The Tandem server: wiring the Leptos app, sessions and realtime relay into axum.
 
+pub mod body_limit;
 pub mod csrf;
 pub mod error_status;
 pub mod form_errors;
+pub mod health;
 pub mod images;
 pub mod login;
 pub mod realtime;
 pub mod request_guard;
 pub mod security_headers;
+pub mod serve;
 pub mod sessions;
 pub mod staff_gate;
 pub mod startup;
 pub mod telemetry;
+pub mod telemetry_metrics;

@@ -10,5 +10,7 @@ async fn main() -> anyhow::Result<()> {
     let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
     let application = server::startup::Application::build(config, leptos_options).await?;
     tracing::info!(address = %application.address(), "Tandem is listening");
-    application.run_until_stopped().await
+    application
+        .run_until_stopped(server::serve::stop_signal())
+        .await
 }

@@ -10,16 +10,20 @@
 
 use std::time::Duration;
 
+use app::error::AppError;
 use app::server::redis_store::RedisSessionStore;
 use app::server::shopper::ShopperSession;
 use app::server::staff::StaffSession;
 use app::server::Config;
 use axum::extract::Request;
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -47,8 +51,9 @@ pub fn shopper_layer(
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
 }
 
-/// Creates the staff session table if needed and starts the sweeper of expired sessions.
-pub async fn staff_store(db: PgPool) -> anyhow::Result<PostgresStore> {
+/// Creates the staff session table if needed and starts the sweeper of expired sessions,
+/// which stops with `shutdown`.
+pub async fn staff_store(db: PgPool, shutdown: CancellationToken) -> anyhow::Result<PostgresStore> {
     let store = PostgresStore::new(db)
         .with_schema_name("tower_sessions")
         .map_err(anyhow::Error::msg)?
@@ -57,11 +62,13 @@ pub async fn staff_store(db: PgPool) -> anyhow::Result<PostgresStore> {
     store.migrate().await?;
     let sweeper = store.clone();
     tokio::spawn(async move {
-        if let Err(error) = sweeper
-            .continuously_delete_expired(Duration::from_secs(300))
-            .await
-        {
-            tracing::error!(%error, "staff session sweeper stopped");
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            swept = sweeper.continuously_delete_expired(Duration::from_secs(300)) => {
+                if let Err(error) = swept {
+                    tracing::error!(%error, "staff session sweeper stopped");
+                }
+            }
         }
     });
     Ok(store)
@@ -121,4 +128,23 @@ fn add_events_copies(response: &mut Response) {
     for copy in copies {
         response.headers_mut().append(SET_COOKIE, copy);
     }
+}
+
+/// A session store that cannot be written makes tower-sessions answer an empty 500 after the
+/// handler ran. Said plainly instead: the store is briefly unavailable (503), in the shape
+/// server-function callers read.
+pub async fn explain_store_failure(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let empty_failure = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(CONTENT_TYPE);
+    if !empty_failure {
+        return response;
+    }
+    let error = AppError::Unavailable;
+    (
+        error.status(),
+        [(CONTENT_TYPE, "application/json")],
+        serde_json::to_string(&error).unwrap_or_default(),
+    )
+        .into_response()
 }

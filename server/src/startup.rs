@@ -1,22 +1,25 @@
 //! Building the application: connections, migrations, demo data, the router, the listener.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use app::server::realtime::{self, Hub};
+use app::server::redis_health::RedisHealth;
 use app::server::redis_store::RedisSessionStore;
 use app::server::{db, maintenance, seed, staff, AppState, Config};
 use app::{shell, App};
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::{middleware, Extension, Router};
-use fred::prelude::{Builder, ClientLike, Config as RedisConfig};
+use fred::prelude::{Builder, ClientLike, Config as RedisConfig, ReconnectPolicy};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -24,9 +27,10 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::realtime::access::AccessWatch;
 use crate::security_headers::PageNonce;
+use crate::serve::{self, Limits};
 use crate::{
-    csrf, error_status, form_errors, images, login, request_guard, security_headers, sessions,
-    staff_gate,
+    body_limit, csrf, error_status, form_errors, health, images, login, request_guard,
+    security_headers, sessions, staff_gate, telemetry_metrics,
 };
 
 /// A bound, ready-to-serve Tandem server.
@@ -34,11 +38,13 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    metrics_address: Option<SocketAddr>,
 }
 
 impl Application {
     /// Connects to Postgres and Redis, migrates, seeds when asked, and binds the address
-    /// from `leptos_options.site_addr` (port 0 picks a free port, as tests do).
+    /// from `leptos_options.site_addr` (port 0 picks a free port, as tests do). Background
+    /// tasks start here and end when the state's shutdown token is cancelled.
     pub async fn build(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
         let db = db::connect_and_migrate(&config.database_url)
             .await
@@ -57,7 +63,8 @@ impl Application {
                 tracing::info!(accounts = staff, "seeded the demo staff accounts");
             }
         }
-        let staff_store = sessions::staff_store(db.clone()).await?;
+        let shutdown = CancellationToken::new();
+        let staff_store = sessions::staff_store(db.clone(), shutdown.clone()).await?;
         let redis = connect_redis(&config.redis_url)
             .await
             .with_context(|| format!("connecting to Redis at {}", redact(&config.redis_url)))?;
@@ -65,14 +72,24 @@ impl Application {
         tokio::spawn(realtime::listener::run(
             config.database_url.clone(),
             hub.clone(),
+            shutdown.clone(),
         ));
-        tokio::spawn(maintenance::run(db.clone(), std::future::pending()));
+        tokio::spawn(maintenance::run(
+            db.clone(),
+            shutdown.clone().cancelled_owned(),
+        ));
+        let metrics_address = match config.metrics_addr {
+            Some(address) => Some(telemetry_metrics::serve(address, shutdown.clone()).await?),
+            None => None,
+        };
         let state = AppState {
             db,
             redis,
+            redis_health: RedisHealth::default(),
             config: Arc::new(config),
             hub,
             password_checks: staff::password_check_slots(),
+            shutdown,
         };
         let listener = TcpListener::bind(leptos_options.site_addr)
             .await
@@ -82,6 +99,7 @@ impl Application {
             listener,
             router,
             state,
+            metrics_address,
         })
     }
 
@@ -92,26 +110,56 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
+    /// Where `/metrics` is served, when `APP_METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
+    }
+
     /// The shared state, for tests that want to look behind the HTTP interface.
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        // No Nagle delay: live frames are small and must leave at once.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "could not set TCP_NODELAY");
+    /// Serves until `stop` completes (for the binary: SIGTERM or Ctrl-C), then shuts down:
+    /// stops accepting, sends every websocket a 1001 close so its client reconnects
+    /// elsewhere, ends the shoppers' event streams, and lets requests in flight finish within
+    /// `APP_SHUTDOWN_GRACE_SECS`. Cancelling the state's shutdown token does the same.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let shutdown = self.state.shutdown.clone();
+        tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                tokio::select! {
+                    () = stop => tracing::info!("asked to stop; shutting down"),
+                    () = shutdown.cancelled() => {}
+                }
+                shutdown.cancel();
             }
         });
-        axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        let config = &self.state.config;
+        let limits = Limits {
+            header_read_timeout: config.header_read_timeout,
+            max_connections: config.max_connections,
+            shutdown_grace: config.shutdown_grace,
+        };
+        let grace_ends = async {
+            shutdown.cancelled().await;
+            tokio::time::Instant::now() + limits.shutdown_grace
+        };
+        let (served, grace_ends) = tokio::join!(
+            serve::serve(self.listener, self.router, limits, shutdown.clone()),
+            grace_ends
+        );
+        served?;
+        // Websockets live outside the HTTP connections serve() drains: they close themselves
+        // with 1001 on the same token; wait for them within what is left of the grace.
+        while self.state.hub.connection_count() > 0 && tokio::time::Instant::now() < grace_ends {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tracing::info!("stopped");
         Ok(())
     }
 }
@@ -124,17 +172,22 @@ pub fn router(
 ) -> Router {
     let routes = generate_route_list(App);
     let shopper_sessions = sessions::shopper_layer(
-        RedisSessionStore::new(state.redis.clone(), &state.config.redis_key_prefix),
+        RedisSessionStore::new(
+            state.redis.clone(),
+            state.redis_health.clone(),
+            &state.config.redis_key_prefix,
+        ),
         state.config.secure_cookies(),
     );
     let staff_sessions = sessions::staff_layer(staff_store, &state.config);
     let context_state = state.clone();
     let fanout = crate::realtime::fanout::Fanout::start(&state.hub, state.config.ws_fanout_threads)
         .expect("starting the websocket fan-out threads");
-    let access = AccessWatch::start(state.clone(), std::future::pending());
+    let access = AccessWatch::start(state.clone(), state.shutdown.clone().cancelled_owned());
     Router::new()
         .route("/images/products/{file}", get(images::product_image))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health::health))
+        .route("/readyz", get(health::readyz))
         .route("/admin/login", post(login::log_in))
         .route("/admin/logout", post(login::log_out))
         .route("/events/io", get(crate::realtime::ws::events_io))
@@ -163,8 +216,10 @@ pub fn router(
         .layer(middleware::from_fn(staff_gate::check_staff))
         .layer(middleware::from_fn(sessions::expose_shopper_session))
         .layer(shopper_sessions)
+        .layer(middleware::from_fn(sessions::explain_store_failure))
         .layer(middleware::from_fn(sessions::expose_staff_session))
         .layer(staff_sessions)
+        .layer(middleware::from_fn(sessions::explain_store_failure))
         .layer(middleware::from_fn(sessions::mirror_staff_cookie))
         .layer(Extension(state.clone()))
         .layer(Extension(fanout))
@@ -172,6 +227,13 @@ pub fn router(
         .layer(middleware::from_fn_with_state(
             state.config.clone(),
             csrf::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.config.clone(),
+            body_limit::limit_body,
+        ))
+        .layer(middleware::from_fn(
+            telemetry_metrics::time_server_functions,
         ))
         .layer(middleware::from_fn(
             request_guard::refuse_control_characters,
@@ -197,9 +259,24 @@ fn provide_page_nonce() {
     }
 }
 
+/// Redis with bounded waits and endless reconnection: while Redis is down every command fails
+/// within a second (pages go on without the session, or say the store is unavailable), and
+/// once it is back the pool reconnects by itself.
 async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
     let config = RedisConfig::from_url(url)?;
-    let pool = Builder::from_config(config).build_pool(4)?;
+    let mut builder = Builder::from_config(config);
+    builder
+        .with_performance_config(|performance| {
+            performance.default_command_timeout = Duration::from_secs(1);
+        })
+        .with_connection_config(|connection| {
+            connection.connection_timeout = Duration::from_secs(1);
+            connection.internal_command_timeout = Duration::from_secs(1);
+            connection.max_command_attempts = 2;
+        })
+        // Zero attempts: no limit. 100 ms doubling to 2 s between attempts.
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2));
+    let pool = builder.build_pool(4)?;
     pool.init().await?;
     Ok(pool)
 }
@@ -208,25 +285,5 @@ fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
         _ => url.to_string(),
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }

@@ -13,6 +13,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         AppError::NotFound(_) => set_response_status(404),
         AppError::Invalid(_) => set_response_status(400),
         AppError::Forbidden | AppError::NotAllowed(_) => set_response_status(403),
+        AppError::Unavailable => set_response_status(503),
         _ => {}
     }
     view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }

@@ -48,6 +48,21 @@ pub struct Config {
     /// CIDR blocks, comma-separated; loopback is always trusted). Behind a load balancer on
     /// another host, list it here, or every client looks like the balancer to the login limits.
     pub trusted_proxies: Vec<IpBlock>,
+    /// How long a client may take to send a request's headers (`APP_HEADER_READ_TIMEOUT_SECS`).
+    pub header_read_timeout: Duration,
+    /// Open connections at most, websockets and event streams included
+    /// (`APP_MAX_CONNECTIONS`); more wait in the listen backlog.
+    pub max_connections: usize,
+    /// The largest request body accepted (`APP_MAX_BODY_BYTES`); bigger ones get 413.
+    pub max_body_bytes: usize,
+    /// Live websockets one staff member may hold open at once (`APP_WS_MAX_PER_STAFF`).
+    pub ws_max_per_staff: usize,
+    /// How long a client may keep a fragmented websocket message open (`APP_WS_FRAGMENT_SECS`).
+    pub ws_fragment_timeout: Duration,
+    /// How long requests in flight may take to finish after SIGTERM (`APP_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace: Duration,
+    /// Where Prometheus metrics are served (`APP_METRICS_ADDR`); off when unset.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// An address block: an address and how many leading bits must match.
@@ -133,7 +148,13 @@ impl Config {
                     reason: format!("'{value}' is not a whole percent from 0 to 100"),
                 })?,
         };
-        let log_format = match text("APP_LOG_FORMAT", "pretty").as_str() {
+        // Production logs are JSON lines for the log collector unless asked otherwise.
+        let default_format = if lookup("APP_ENV").as_deref() == Some("production") {
+            "json"
+        } else {
+            "pretty"
+        };
+        let log_format = match text("APP_LOG_FORMAT", default_format).as_str() {
             "pretty" => LogFormat::Pretty,
             "json" => LogFormat::Json,
             other => {
@@ -193,6 +214,29 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let count = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(value) => {
+                    value
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(ConfigError {
+                            name,
+                            reason: format!("'{value}' is not a positive whole number"),
+                        })
+                }
+            }
+        };
+        let metrics_addr = match lookup("APP_METRICS_ADDR").filter(|addr| !addr.trim().is_empty()) {
+            None => None,
+            Some(addr) => Some(addr.trim().parse().map_err(|_| ConfigError {
+                name: "APP_METRICS_ADDR",
+                reason: format!("'{addr}' is not an address like 127.0.0.1:9100"),
+            })?),
+        };
         let app_env = match text("APP_ENV", "development").as_str() {
             env @ ("development" | "production") => env.to_string(),
             other => {
@@ -209,6 +253,13 @@ impl Config {
             ws_ping_every: seconds("APP_WS_PING_SECS", 20)?,
             ws_fanout_threads,
             trusted_proxies,
+            header_read_timeout: seconds("APP_HEADER_READ_TIMEOUT_SECS", 20)?,
+            max_connections: count("APP_MAX_CONNECTIONS", 16_384)?,
+            max_body_bytes: count("APP_MAX_BODY_BYTES", 64 * 1024)?,
+            ws_max_per_staff: count("APP_WS_MAX_PER_STAFF", 20)?,
+            ws_fragment_timeout: seconds("APP_WS_FRAGMENT_SECS", 10)?,
+            shutdown_grace: seconds("APP_SHUTDOWN_GRACE_SECS", 10)?,
+            metrics_addr,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),

@@ -140,8 +140,8 @@ pub async fn admit(
         username: format!("{prefix}login:username:{user}"),
     };
     let verdict: i64 = state
-        .redis
-        .eval(
+        .redis_health
+        .run(state.redis.eval(
             ADMIT_SCRIPT,
             keys.all(),
             vec![
@@ -153,7 +153,7 @@ pub async fn admit(
                 FIRST_LOCK_SECS.to_string(),
                 LONGEST_LOCK_SECS.to_string(),
             ],
-        )
+        ))
         .await
         .map_err(|error| AppError::internal("counting a login attempt", error))?;
     Ok(Attempt {

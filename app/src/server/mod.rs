@@ -9,6 +9,7 @@ pub mod login_limit;
 pub mod maintenance;
 pub mod presence;
 pub mod realtime;
+pub mod redis_health;
 pub mod redis_store;
 pub mod seed;
 pub mod shopper;

@@ -39,14 +39,14 @@ async fn announce(state: &AppState, cart_id: i64, op: &str) {
 /// Marks the shopper of `cart_id` as on the site (refreshing the mark); announces arrival.
 pub async fn shopper_here(state: &AppState, cart_id: i64) {
     let previous: Result<Option<String>, _> = state
-        .redis
-        .set(
+        .redis_health
+        .run(state.redis.set(
             shopper_key(state, cart_id),
             "1",
             Some(Expiration::EX(PRESENCE_TTL_SECS)),
             None,
             true,
-        )
+        ))
         .await;
     if matches!(previous, Ok(None)) {
         announce(state, cart_id, "shopper_online").await;
@@ -55,7 +55,10 @@ pub async fn shopper_here(state: &AppState, cart_id: i64) {
 
 /// The shopper's live page closed.
 pub async fn shopper_left(state: &AppState, cart_id: i64) {
-    let removed: Result<i64, _> = state.redis.del(shopper_key(state, cart_id)).await;
+    let removed: Result<i64, _> = state
+        .redis_health
+        .run(state.redis.del(shopper_key(state, cart_id)))
+        .await;
     if matches!(removed, Ok(1)) {
         announce(state, cart_id, "shopper_offline").await;
     }
@@ -64,8 +67,8 @@ pub async fn shopper_left(state: &AppState, cart_id: i64) {
 /// Whether the shopper of `cart_id` has a live page open.
 pub async fn shopper_online(state: &AppState, cart_id: i64) -> bool {
     state
-        .redis
-        .exists::<i64, _>(shopper_key(state, cart_id))
+        .redis_health
+        .run(state.redis.exists::<i64, _>(shopper_key(state, cart_id)))
         .await
         .unwrap_or(0)
         > 0
@@ -74,14 +77,14 @@ pub async fn shopper_online(state: &AppState, cart_id: i64) -> bool {
 /// Marks `rep_name` as viewing `cart_id`; announces it when it is news.
 pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
     let previous: Result<Option<String>, _> = state
-        .redis
-        .set(
+        .redis_health
+        .run(state.redis.set(
             rep_key(state, cart_id),
             rep_name,
             Some(Expiration::EX(PRESENCE_TTL_SECS)),
             None,
             true,
-        )
+        ))
         .await;
     if matches!(&previous, Ok(p) if p.as_deref() != Some(rep_name)) {
         announce(state, cart_id, "rep_viewing").await;
@@ -91,8 +94,8 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
 /// The rep viewing `cart_id`, if any.
 pub async fn viewing_rep(state: &AppState, cart_id: i64) -> Option<String> {
     state
-        .redis
-        .get(rep_key(state, cart_id))
+        .redis_health
+        .run(state.redis.get(rep_key(state, cart_id)))
         .await
         .ok()
         .flatten()

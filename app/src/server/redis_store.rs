@@ -5,6 +5,8 @@ use async_trait::async_trait;
 use fred::clients::Pool;
 use fred::interfaces::KeysInterface;
 use fred::types::Expiration;
+
+use super::redis_health::RedisHealth;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
@@ -12,6 +14,7 @@ use tower_sessions::session_store::{self, SessionStore};
 #[derive(Clone)]
 pub struct RedisSessionStore {
     redis: Pool,
+    health: RedisHealth,
     prefix: String,
 }
 
@@ -25,9 +28,10 @@ impl std::fmt::Debug for RedisSessionStore {
 
 impl RedisSessionStore {
     /// Keys are `<prefix>session:<id>`.
-    pub fn new(redis: Pool, prefix: &str) -> Self {
+    pub fn new(redis: Pool, health: RedisHealth, prefix: &str) -> Self {
         Self {
             redis,
+            health,
             prefix: format!("{prefix}session:"),
         }
     }
@@ -48,14 +52,14 @@ impl SessionStore for RedisSessionStore {
         loop {
             let json = serde_json::to_string(&*record).map_err(backend)?;
             let created: Option<String> = self
-                .redis
-                .set(
+                .health
+                .run(self.redis.set(
                     self.key(&record.id),
                     json,
                     Some(Expiration::EXAT(record.expiry_date.unix_timestamp())),
                     Some(fred::types::SetOptions::NX),
                     false,
-                )
+                ))
                 .await
                 .map_err(backend)?;
             if created.is_some() {
@@ -68,27 +72,35 @@ impl SessionStore for RedisSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let json = serde_json::to_string(record).map_err(backend)?;
         let _: Option<String> = self
-            .redis
-            .set(
+            .health
+            .run(self.redis.set(
                 self.key(&record.id),
                 json,
                 Some(Expiration::EXAT(record.expiry_date.unix_timestamp())),
                 None,
                 false,
-            )
+            ))
             .await
             .map_err(backend)?;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let json: Option<String> = self.redis.get(self.key(id)).await.map_err(backend)?;
+        let json: Option<String> = self
+            .health
+            .run(self.redis.get(self.key(id)))
+            .await
+            .map_err(backend)?;
         // A record we cannot read (older format, edited by hand) is treated as no session.
         Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let _: i64 = self.redis.del(self.key(id)).await.map_err(backend)?;
+        let _: i64 = self
+            .health
+            .run(self.redis.del(self.key(id)))
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }

@@ -126,6 +126,7 @@ pub async fn log_in(
     let shown = login_limit::loggable(&username);
     let attempt = login_limit::admit(state, &username, client).await?;
     if !attempt.admitted {
+        metrics::counter!("tandem_login_lockouts_total").increment(1);
         tracing::warn!(username = %shown, client = %client.address, "login refused: rate limited");
         return Ok(LoginOutcome::RateLimited);
     }
@@ -169,6 +170,7 @@ pub async fn log_in(
             })
         }
         _ => {
+            metrics::counter!("tandem_login_failures_total").increment(1);
             tracing::warn!(username = %shown, client = %client.address, "staff login refused");
             Ok(LoginOutcome::Refused)
         }
@@ -246,13 +248,12 @@ pub async fn signed_in(
 
 /// Like [`signed_in`], with what a live socket needs to be revoked later.
 pub async fn claim(state: &AppState, session: &Session) -> Result<Option<SessionClaim>, AppError> {
-    let record: Option<SignedIn> = match session.get(SIGNED_IN_KEY).await {
-        Ok(record) => record,
-        Err(error) => {
-            tracing::warn!(%error, "unreadable staff session");
-            None
-        }
-    };
+    // The session store is Postgres: when it cannot be read, the member is not signed out,
+    // the store is unavailable (503, not 401).
+    let record: Option<SignedIn> = session.get(SIGNED_IN_KEY).await.map_err(|error| {
+        tracing::warn!(%error, "the staff session store is unreachable");
+        AppError::Unavailable
+    })?;
     let Some(mut record) = record else {
         return Ok(None);
     };

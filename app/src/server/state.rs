@@ -15,11 +15,16 @@ use crate::error::AppError;
 pub struct AppState {
     pub db: PgPool,
     pub redis: RedisPool,
+    /// Skips Redis for a moment after it fails (see `redis_health`).
+    pub redis_health: super::redis_health::RedisHealth,
     pub config: Arc<Config>,
     /// This process's live event fan-out.
     pub hub: Hub,
     /// Password checks that may run at once (see `staff::password_check_slots`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Cancelled when the process begins to shut down: every task and long-lived response
+    /// (websockets, event streams, the LISTEN connection, sweeps) hears it and ends.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {

@@ -43,7 +43,16 @@ async fn main() -> anyhow::Result<()> {
         .filter_map(|(n, r)| Some((n.trim().parse().ok()?, r.trim().parse().ok()?)))
         .collect();
 
-    let server = common::start_server("relay", PORT, &[]).await?;
+    // One staff member holds every benchmark socket: lift the per-member and global caps.
+    let server = common::start_server(
+        "relay",
+        PORT,
+        &[
+            ("APP_WS_MAX_PER_STAFF", "100000"),
+            ("APP_MAX_CONNECTIONS", "100000"),
+        ],
+    )
+    .await?;
     let base = server.base.clone();
     let cookie = common::staff_cookie(&base).await?;
     let pool = sqlx::PgPool::connect(&format!(

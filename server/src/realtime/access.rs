@@ -39,6 +39,8 @@ pub struct AccessWatch {
 struct Inner {
     next_id: AtomicU64,
     watched: Mutex<HashMap<u64, Watched>>,
+    /// Live sockets per staff member, for the per-member cap.
+    per_staff: Mutex<HashMap<i64, usize>>,
 }
 
 struct Watched {
@@ -56,6 +58,28 @@ impl AccessWatch {
         let watch = Self::default();
         tokio::spawn(watch.clone().run(state, shutdown));
         watch
+    }
+
+    /// Takes one of `staff_id`'s `cap` live-socket places, if one is free; it is given back
+    /// when the returned slot is dropped.
+    pub fn reserve(&self, staff_id: i64, cap: usize) -> Option<SocketSlot> {
+        let mut per_staff = self.per_staff();
+        let held = per_staff.entry(staff_id).or_insert(0);
+        if *held >= cap {
+            return None;
+        }
+        *held += 1;
+        Some(SocketSlot {
+            watch: self.clone(),
+            staff_id,
+        })
+    }
+
+    fn per_staff(&self) -> MutexGuard<'_, HashMap<i64, usize>> {
+        self.inner
+            .per_staff
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Watches `connection` under `claim` until the returned guard is dropped.
@@ -198,5 +222,23 @@ pub struct Watching {
 impl Drop for Watching {
     fn drop(&mut self) {
         self.watch.lock().remove(&self.id);
+    }
+}
+
+/// One of a staff member's live-socket places (see [`AccessWatch::reserve`]).
+pub struct SocketSlot {
+    watch: AccessWatch,
+    staff_id: i64,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut per_staff = self.watch.per_staff();
+        if let Some(held) = per_staff.get_mut(&self.staff_id) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                per_staff.remove(&self.staff_id);
+            }
+        }
     }
 }

@@ -174,6 +174,7 @@ impl Connection {
                 }
                 let missed = std::mem::take(&mut state.missed);
                 tracing::warn!(missed, "fell behind; asking the client to resync");
+                metrics::counter!("tandem_resyncs_total", "reason" => "lagged").increment(1);
                 let resync = live::resync_frame("lagged", Some(missed));
                 state.queue.push_back(frame::text(&resync));
             }

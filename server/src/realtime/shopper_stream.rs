@@ -45,6 +45,7 @@ struct Presence {
 
 impl Drop for Presence {
     fn drop(&mut self) {
+        metrics::gauge!("tandem_live_sockets", "kind" => "event_stream").decrement(1.0);
         let state = self.state.clone();
         let cart_id = self.cart_id;
         tokio::spawn(async move { presence::shopper_left(&state, cart_id).await });
@@ -66,6 +67,7 @@ fn cart_events(
     cart_id: i64,
     events: Receiver<HubEvent>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
+    metrics::gauge!("tandem_live_sockets", "kind" => "event_stream").increment(1.0);
     let presence = Presence { state, cart_id };
     let refresh = tokio::time::interval_at(
         tokio::time::Instant::now() + PRESENCE_REFRESH,
@@ -76,6 +78,8 @@ fn cart_events(
         move |(mut events, mut refresh, presence)| async move {
             loop {
                 tokio::select! {
+                    // Shutting down: the stream ends, and EventSource reconnects elsewhere.
+                    () = presence.state.shutdown.cancelled() => return None,
                     event = events.recv() => {
                         let out = match event {
                             // The cart was ordered or closed: nothing more to stream.

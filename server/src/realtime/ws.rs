@@ -17,7 +17,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use hyper_util::rt::TokioIo;
-use tokio::time::{interval, timeout, MissedTickBehavior};
+use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::access::AccessWatch;
@@ -59,10 +60,26 @@ pub async fn events_io(
         )
             .into_response();
     };
+    let cap = state.config.ws_max_per_staff;
+    let Some(slot) = access.reserve(claim.staff.staff_id, cap) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many live connections for one staff member (at most {cap}): \
+                 close another tab and try again."
+            ),
+        )
+            .into_response();
+    };
     let upgrade = hyper::upgrade::on(&mut request);
     let hub = state.hub.clone();
-    let ping_every = state.config.ws_ping_every;
+    let limits = Limits {
+        ping_every: state.config.ws_ping_every,
+        fragment_timeout: state.config.ws_fragment_timeout,
+    };
+    let shutdown = state.shutdown.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         let socket = match upgrade.await {
             Ok(socket) => socket,
             Err(error) => return tracing::info!(%error, "websocket upgrade did not complete"),
@@ -75,7 +92,10 @@ pub async fn events_io(
             let watching = access.watch(claim, connection.clone());
             let membership = fanout.add(connection.clone());
             tracing::info!("connected");
-            let end = serve(&connection, ping_every).await;
+            let live = metrics::gauge!("tandem_live_sockets", "kind" => "websocket");
+            live.increment(1.0);
+            let end = serve(&connection, limits, &shutdown).await;
+            live.decrement(1.0);
             drop(membership);
             drop(watching);
             say_goodbye(&connection, end).await;
@@ -102,19 +122,36 @@ enum End {
     Gone(String),
     /// The staff session behind it ended (logout, expiry, deactivation, role removed).
     Revoked,
+    /// The server is shutting down.
+    GoingAway,
+    /// A fragmented message stayed open longer than the limit.
+    FragmentTooSlow,
 }
 
-/// Answers the client until the connection ends. An idle client is pinged every
-/// `ping_every`; one that has not answered a ping by the next is dead.
-async fn serve(connection: &Arc<Connection>, ping_every: Duration) -> End {
+/// A connection's timing limits.
+#[derive(Clone, Copy)]
+struct Limits {
+    /// An idle client is pinged this often; one that has not answered by the next is dead.
+    ping_every: Duration,
+    /// How long a fragmented message may stay open.
+    fragment_timeout: Duration,
+}
+
+/// Answers the client until the connection ends or the server shuts down.
+async fn serve(connection: &Arc<Connection>, limits: Limits, shutdown: &CancellationToken) -> End {
     let mut reader = ClientReader::new(MAX_CLIENT_MESSAGE);
-    let mut ping = interval(ping_every);
+    let mut ping = interval(limits.ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ping.tick().await;
     let mut awaiting_pong = false;
+    let mut fragment_deadline: Option<Instant> = None;
     loop {
+        // A burst of pings gets one pong, for the last of them (RFC 6455 §5.5.3 allows it):
+        // a client cannot make the server write a frame per frame it sends.
+        let mut pong = None;
         loop {
             match reader.next_message() {
+                Ok(Some(ClientMessage::Ping(payload))) => pong = Some(payload),
                 Ok(Some(message)) => {
                     if let Some(end) = answer(connection, message, &mut awaiting_pong) {
                         return end;
@@ -124,10 +161,26 @@ async fn serve(connection: &Arc<Connection>, ping_every: Duration) -> End {
                 Err(violation) => return End::Violation(violation),
             }
         }
+        if let Some(payload) = pong {
+            connection.send(frame::pong(&payload));
+        }
+        fragment_deadline = match (reader.fragment_open(), fragment_deadline) {
+            (false, _) => None,
+            (true, None) => Some(Instant::now() + limits.fragment_timeout),
+            (true, deadline) => deadline,
+        };
+        let fragment_expired = async {
+            match fragment_deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             // Frames waiting to be written come first: they are what keeps the client current.
             biased;
+            () = shutdown.cancelled() => return End::GoingAway,
             () = connection.revoked.notified() => return End::Revoked,
+            () = fragment_expired => return End::FragmentTooSlow,
             () = connection.drain_needed.notified() => {
                 if let Err(end) = drain(connection).await {
                     return end;
@@ -187,7 +240,8 @@ fn answer(
             let reply = protocol::error_frame("binary messages are not understood; send JSON text");
             connection.send(frame::text(&reply));
         }
-        ClientMessage::Ping(payload) => connection.send(frame::pong(&payload)),
+        // Answered by the caller, once per burst.
+        ClientMessage::Ping(_) => {}
         ClientMessage::Pong => *awaiting_pong = false,
         ClientMessage::Close(code) => return Some(End::ClientClosed(code)),
     }
@@ -222,6 +276,7 @@ async fn say_goodbye(connection: &Connection, end: End) {
             frame::close(violation.close_code(), violation.reason())
         }
         End::TooSlow => {
+            metrics::counter!("tandem_slow_consumer_drops_total").increment(1);
             tracing::warn!("client stopped reading; closing with 1013");
             frame::close(
                 close_code::TRY_AGAIN_LATER,
@@ -233,6 +288,14 @@ async fn say_goodbye(connection: &Connection, end: End) {
             frame::close(
                 close_code::POLICY,
                 "your staff session ended; sign in again",
+            )
+        }
+        End::GoingAway => frame::close(close_code::GOING_AWAY, "server restarting; reconnect"),
+        End::FragmentTooSlow => {
+            tracing::warn!("a fragmented message stayed open too long; closing with 1008");
+            frame::close(
+                close_code::POLICY,
+                "a fragmented message stayed open too long",
             )
         }
         End::Dead => return tracing::info!("no pong; dropping a dead connection"),

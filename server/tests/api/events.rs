@@ -247,24 +247,33 @@ async fn losing_the_listen_connection_sends_resync_and_relaying_resumes() {
 
 #[tokio::test]
 async fn a_thousand_connections_opened_and_closed_leave_nothing_behind() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("APP_WS_MAX_PER_STAFF", "2000")]).await;
     let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let metrics = tokio::runtime::Handle::current().metrics();
     // Warm up: the first connection creates pools and caches that stay.
     drop(connect(&app, &cookie).await);
     wait_for(|| app.state.hub.connection_count() == 0).await;
     let tasks_before = metrics.num_alive_tasks();
+    let memory_before = crate::helpers::resident_memory();
 
-    let mut sockets = Vec::new();
-    for _ in 0..1000 {
-        sockets.push(connect(&app, &cookie).await);
+    for _round in 0..2 {
+        let mut sockets = Vec::new();
+        for _ in 0..500 {
+            sockets.push(connect(&app, &cookie).await);
+        }
+        wait_for(|| app.state.hub.connection_count() == 500).await;
+        for mut socket in sockets {
+            let _ = socket.close(None).await;
+        }
+        wait_for(|| app.state.hub.connection_count() == 0).await;
     }
-    wait_for(|| app.state.hub.connection_count() == 1000).await;
-    for mut socket in sockets {
-        let _ = socket.close(None).await;
-    }
-    wait_for(|| app.state.hub.connection_count() == 0).await;
     wait_for(|| metrics.num_alive_tasks() <= tasks_before).await;
+    let grown = crate::helpers::resident_memory().saturating_sub(memory_before);
+    assert!(
+        grown < 16 * 1024 * 1024,
+        "resident memory grew by {} KiB over 1000 connections",
+        grown / 1024
+    );
     assert_eq!(app.state.hub.connection_count(), 0);
     assert!(
         metrics.num_alive_tasks() <= tasks_before,
@@ -508,6 +517,108 @@ async fn through_the_reverse_proxy_every_change_reaches_a_rep_whichever_process_
         let frame = next_text(&mut socket).await;
         if frame[0] == "cart_activity" && frame[1]["cart_id"] == cart_id {
             heard += 1;
+        }
+    }
+}
+
+/// Run by `scripts/nginx-check.sh` after the test above: the process serving a rep's
+/// websocket through nginx is stopped (SIGTERM); the rep hears 1001 (going away), reconnects
+/// through nginx to the other process within 5 s and hears changes again.
+#[tokio::test]
+#[ignore = "needs scripts/nginx-check.sh"]
+async fn through_the_reverse_proxy_a_stopping_process_sends_1001_and_the_rep_is_live_again_within_5_s(
+) {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let base = std::env::var("TANDEM_PROXY_URL").expect("TANDEM_PROXY_URL");
+    let host = base.trim_start_matches("http://").to_string();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{base}/admin/login"))
+        .form(&[("username", "ava"), ("password", "rep-demo-pass")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.contains("Path=/events"))
+        .expect("staff cookie through the proxy")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let connect = || async {
+        let mut request = format!("ws://{host}/events/io")
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+        let (mut socket, response) = tokio_tungstenite::connect_async(request).await?;
+        listen(&mut socket, r#"{"listen":"cart_activity"}"#).await;
+        let process = response.headers()["x-tandem-process"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        Ok::<_, tokio_tungstenite::tungstenite::Error>((socket, process))
+    };
+    let (mut socket, process) = connect().await.expect("websocket through nginx");
+
+    let stopped = tokio::process::Command::new("kill")
+        .args(["-TERM", &process])
+        .status()
+        .await
+        .unwrap();
+    assert!(stopped.success(), "SIGTERM to process {process}");
+    let started = std::time::Instant::now();
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| f.code),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no close frame from the stopping process: {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(CloseCode::Away), "1001 going away");
+
+    // The browser client reconnects with jitter; here, straight away and then every 100 ms.
+    let (mut socket, other) = loop {
+        match connect().await {
+            Ok(connected) => break connected,
+            Err(_) if started.elapsed() < Duration::from_secs(5) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(error) => panic!("not live again within 5 s: {error}"),
+        }
+    };
+    assert_ne!(other, process, "served by the other process");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let shopper = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let id = Uuid::new_v4().to_string();
+    let cart: serde_json::Value = shopper
+        .post(format!("{base}/api/cart/add"))
+        .form(&[
+            ("product_id", "13"),
+            ("quantity", "1"),
+            ("request_id", id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    loop {
+        let frame = next_text(&mut socket).await;
+        if frame[0] == "cart_activity" && frame[1]["cart_id"] == cart["cart_id"] {
+            break;
         }
     }
 }

@@ -12,6 +12,10 @@ pub(crate) struct TestApp {
     pub(crate) address: SocketAddr,
     pub(crate) state: AppState,
     pub(crate) client: reqwest::Client,
+    /// Where `/metrics` is served, when the test set `APP_METRICS_ADDR`.
+    pub(crate) metrics_address: Option<SocketAddr>,
+    /// The server task: `run_until_stopped` returns once shut down.
+    pub(crate) running: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl TestApp {
@@ -302,10 +306,25 @@ async fn start(config: Config) -> TestApp {
         .expect("server starts");
     let address = application.address();
     let state = application.state().clone();
-    tokio::spawn(application.run_until_stopped());
+    let metrics_address = application.metrics_address();
+    // Stopped by cancelling `state.shutdown`, as SIGTERM would.
+    let running = tokio::spawn(application.run_until_stopped(std::future::pending()));
     TestApp {
         address,
         state,
         client: client(),
+        metrics_address,
+        running,
     }
+}
+
+/// This process's resident memory in bytes (Linux), for leak checks.
+pub(crate) fn resident_memory() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }

@@ -4,6 +4,7 @@
 mod authorization;
 mod bad_input;
 mod discount_cap;
+mod drills;
 mod events;
 mod helpers;
 mod login_limits;
@@ -12,3 +13,4 @@ mod revocation;
 mod safety;
 mod staff;
 mod storefront;
+mod transport;

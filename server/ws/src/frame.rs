@@ -17,6 +17,7 @@ const OP_PONG: u8 = 0xA;
 /// Close codes used by the relay (RFC 6455 §7.4.1).
 pub mod close_code {
     pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
     pub const PROTOCOL: u16 = 1002;
     pub const INVALID_TEXT: u16 = 1007;
     pub const POLICY: u16 = 1008;

@@ -106,6 +106,8 @@ struct Inner {
     connections: Mutex<BTreeMap<u64, String>>,
     /// Per staff member, how many connections they have opened (for `<username>-<n>`).
     per_user: Mutex<HashMap<String, u64>>,
+    /// Whether the LISTEN connection is in force (for readiness).
+    listening: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Hub {
@@ -125,6 +127,7 @@ impl Hub {
                 next_id: AtomicU64::new(1),
                 connections: Mutex::new(BTreeMap::new()),
                 per_user: Mutex::new(HashMap::new()),
+                listening: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -173,6 +176,16 @@ impl Hub {
             id,
             name,
         }
+    }
+
+    /// Records whether the LISTEN connection is in force.
+    pub fn set_listening(&self, listening: bool) {
+        self.inner.listening.store(listening, Ordering::Relaxed);
+    }
+
+    /// Whether the LISTEN connection is in force: events are being heard.
+    pub fn is_listening(&self) -> bool {
+        self.inner.listening.load(Ordering::Relaxed)
     }
 
     /// How many websocket connections this process serves.

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
+use tokio_util::sync::CancellationToken;
 
 use super::hub::{Event, Hub, StaffNotice};
 
@@ -18,29 +19,45 @@ pub const CHANNEL: &str = "cart_activity";
 /// The channel staff changes and ended sessions are announced on.
 pub const STAFF_CHANNEL: &str = "staff_activity";
 
-/// Runs forever: relays every notification on [`CHANNEL`] to `hub`.
-pub async fn run(database_url: String, hub: Hub) {
+/// Relays every notification on [`CHANNEL`] and [`STAFF_CHANNEL`] to `hub` until `shutdown`
+/// is cancelled, reconnecting whenever the connection is lost.
+pub async fn run(database_url: String, hub: Hub, shutdown: CancellationToken) {
     let mut backoff = Duration::from_millis(100);
     let mut lost_events = false;
     loop {
-        match listen(&database_url).await {
+        let connected = tokio::select! {
+            () = shutdown.cancelled() => return,
+            connected = listen(&database_url) => connected,
+        };
+        match connected {
             Ok(mut listener) => {
                 backoff = Duration::from_millis(100);
+                hub.set_listening(true);
                 tracing::info!("listening for {CHANNEL}");
                 // Only now, with LISTEN in force again: a client refetching on this resync
                 // sees every change made while we were away, and hears every later one.
                 if lost_events {
+                    metrics::counter!("tandem_resyncs_total", "reason" => "listener_reconnected")
+                        .increment(1);
                     hub.publish(Event::resync("listener_reconnected"));
                 }
-                let reason = relay(&mut listener, &hub).await;
+                let reason = tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    reason = relay(&mut listener, &hub) => reason,
+                };
+                hub.set_listening(false);
                 tracing::warn!(%reason, "lost the {CHANNEL} listener; reconnecting");
+                metrics::counter!("tandem_listen_reconnects_total").increment(1);
                 lost_events = true;
             }
             Err(error) => {
                 tracing::warn!(%error, "could not listen for {CHANNEL}; retrying");
             }
         }
-        tokio::time::sleep(backoff).await;
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(backoff) => {}
+        }
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
@@ -64,7 +81,12 @@ async fn relay(listener: &mut PgListener, hub: &Hub) -> String {
                     Event::from_notification(payload)
                 };
                 match event {
-                    Some(event) => hub.publish(event),
+                    Some(event) => {
+                        if matches!(event, Event::Activity { .. }) {
+                            metrics::counter!("tandem_events_relayed_total").increment(1);
+                        }
+                        hub.publish(event);
+                    }
                     None => tracing::warn!(
                         channel = notification.channel(),
                         payload,
