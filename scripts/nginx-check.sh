@@ -31,8 +31,17 @@ TANDEM_PROXY_URL=http://127.0.0.1:3500 cargo test -p server --test api -- --igno
 log "stopping the process that serves a rep's websocket (SIGTERM): 1001, then live through the other"
 TANDEM_PROXY_URL=http://127.0.0.1:3500 cargo test -p server --test api -- --ignored \
   through_the_reverse_proxy_a_stopping_process
-for pid in "${pids[@]}"; do
-  if ! kill -0 "$pid" 2>/dev/null; then
-    wait "$pid" && log "process $pid exited 0 after SIGTERM" || { echo "process $pid exited $?" >&2; exit 1; }
-  fi
+# The stopped process finishes its shutdown within the grace period and exits 0.
+stopped=""
+for _ in $(seq 1 150); do
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || stopped="$pid"; done
+  [ -n "$stopped" ] && break
+  sleep 0.1
 done
+[ -n "$stopped" ] || { echo "no process exited after SIGTERM" >&2; exit 1; }
+if wait "$stopped"; then
+  log "process $stopped exited 0 after SIGTERM"
+else
+  echo "process $stopped exited with $? after SIGTERM" >&2
+  exit 1
+fi
