@@ -8,8 +8,13 @@ use leptos_router::{path, SsrMode};
 use crate::components::assist::AssistPanel;
 use crate::components::cart_state::{provide_cart_state, CartNotice};
 use crate::components::header::SiteHeader;
-use crate::pages::admin::{ActiveCartsPage, AdminCartPage, AdminLayout, EventsPage, LoginPage};
-use crate::pages::{CartPage, CatalogPage, NotFoundPage, ProductPage};
+use crate::pages::admin::{
+    ActiveCartsPage, AdminCartPage, AdminLayout, AdminOrderPage, EventsPage, LoginPage, OrdersPage,
+    StaffPage,
+};
+use crate::pages::{
+    CartPage, CatalogPage, CheckoutPage, NotFoundPage, OpenLinkPage, OrderPage, ProductPage,
+};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,6 +53,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=ActiveCartsPage ssr=SsrMode::Async/>
                     <Route path=path!("carts/:id") view=AdminCartPage ssr=SsrMode::Async/>
+                    <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("orders/:number") view=AdminOrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("staff") view=StaffPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/events") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=EventsPage ssr=SsrMode::Async/>
@@ -56,6 +64,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=CatalogPage ssr=SsrMode::Async/>
                     <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
+                    <Route path=path!("/cart/open") view=OpenLinkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     for code in &codes {
         let typed = format!("{}-{}", &code[..3], &code[3..]).to_lowercase();
         let t = Instant::now();
-        let found = db::admin::find(&pool, &typed)
+        let found = db::admin::find(&pool, &typed, None)
             .await
             .map_err(anyhow::Error::msg)?;
         by_code.push(t.elapsed());
@@ -49,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
     let mut by_email = Vec::new();
     for email in &emails {
         let t = Instant::now();
-        db::admin::find(&pool, email)
+        db::admin::find(&pool, email, None)
             .await
             .map_err(anyhow::Error::msg)?;
         by_email.push(t.elapsed());
@@ -59,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let mut by_name = Vec::new();
     for i in 0..ROUNDS {
         let t = Instant::now();
-        db::admin::find(&pool, &format!("Customer {}", i * 97))
+        db::admin::find(&pool, &format!("Customer {}", i * 97), None)
             .await
             .map_err(anyhow::Error::msg)?;
         by_name.push(t.elapsed());
@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
         .take(ROUNDS)
     {
         let t = Instant::now();
-        db::admin::find(&pool, product)
+        db::admin::find(&pool, product, None)
             .await
             .map_err(anyhow::Error::msg)?;
         by_product.push(t.elapsed());
@@ -83,7 +83,9 @@ async fn main() -> anyhow::Result<()> {
     let mut recent = Vec::new();
     for _ in 0..ROUNDS {
         let t = Instant::now();
-        db::admin::active_carts(&pool).await?;
+        db::admin::active_carts(&pool, None)
+            .await
+            .map_err(anyhow::Error::msg)?;
         recent.push(t.elapsed());
     }
     report("active carts list", &mut recent);

@@ -1,6 +1,7 @@
 //! The Tandem server: wiring the Leptos app, sessions and realtime relay into axum.
 
 pub mod body_limit;
+pub mod cli;
 pub mod csrf;
 pub mod error_status;
 pub mod form_errors;

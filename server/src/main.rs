@@ -1,10 +1,17 @@
-//! Starts the Tandem web server: configuration from the environment, then everything
-//! else lives in the `server` library.
+//! Starts the Tandem web server (no arguments), or runs a command (`server staff create ...`,
+//! see `cli`): configuration from the environment, then everything else lives in the
+//! `server` library.
+
+use std::process::ExitCode;
 
 use app::server::Config;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return Ok(server::cli::run(&args).await);
+    }
     let config = Config::from_env()?;
     server::telemetry::init(config.log_format);
     let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
@@ -12,5 +19,6 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(address = %application.address(), "Tandem is listening");
     application
         .run_until_stopped(server::serve::stop_signal())
-        .await
+        .await?;
+    Ok(ExitCode::SUCCESS)
 }

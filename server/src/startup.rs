@@ -76,6 +76,10 @@ impl Application {
         ));
         tokio::spawn(maintenance::run(
             db.clone(),
+            maintenance::Settings {
+                cart_abandon_days: config.cart_abandon_days,
+                order_expire_days: config.order_expire_days,
+            },
             shutdown.clone().cancelled_owned(),
         ));
         let metrics_address = match config.metrics_addr {

@@ -6,13 +6,13 @@
 
 use leptos::server_fn::ServerFn;
 
-use super::admin::{
-    CurrentStaff, EventsStatus, FindCarts, GetCartDetail, ListActiveCarts, ListStaff,
-};
+use super::admin::{CurrentStaff, EventsStatus, FindCarts, GetCartDetail, ListActiveCarts};
+use super::orders::{CancelOrder, GetOrder, ListOrders};
 use super::rep::{
     RepAddDiscount, RepAddItem, RepPushLink, RepRemoveDiscount, RepRemoveItem, RepSetQuantity,
     RepViewing, SearchProducts,
 };
+use super::staff_admin::{CreateStaff, ListStaff, SetStaffActive, SetStaffPassword, UpdateStaff};
 use crate::model::staff::Role;
 
 /// Any signed-in staff member.
@@ -33,6 +33,13 @@ pub const STAFF_FUNCTIONS: &[(&str, &[Role])] = &[
     (FindCarts::PATH, REPS_AND_ADMINS),
     (GetCartDetail::PATH, REPS_AND_ADMINS),
     (ListStaff::PATH, ADMINS),
+    (CreateStaff::PATH, ADMINS),
+    (UpdateStaff::PATH, ADMINS),
+    (SetStaffActive::PATH, ADMINS),
+    (SetStaffPassword::PATH, ADMINS),
+    (ListOrders::PATH, REPS_AND_ADMINS),
+    (GetOrder::PATH, REPS_AND_ADMINS),
+    (CancelOrder::PATH, REPS_AND_ADMINS),
     (EventsStatus::PATH, LISTENERS),
     (RepAddItem::PATH, REPS),
     (RepSetQuantity::PATH, REPS),
@@ -51,6 +58,9 @@ pub const STAFF_FUNCTIONS: &[(&str, &[Role])] = &[
 pub const STAFF_ENDPOINTS: &[(&str, &str, &[Role])] = &[
     ("GET", "/admin", REPS_AND_ADMINS),
     ("GET", "/admin/carts/{id}", REPS_AND_ADMINS),
+    ("GET", "/admin/orders", REPS_AND_ADMINS),
+    ("GET", "/admin/orders/{number}", REPS_AND_ADMINS),
+    ("GET", "/admin/staff", ADMINS),
     ("GET", "/events", LISTENERS),
     ("GET", "/events/io", LISTENERS),
 ];

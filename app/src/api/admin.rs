@@ -7,7 +7,8 @@ use leptos::server_fn::ServerFn;
 
 use crate::error::AppError;
 use crate::model::admin::{CartDetail, CartSummary, FinderResult, RelayStatus};
-use crate::model::staff::{StaffIdentity, StaffSummary};
+use crate::model::page::Page;
+use crate::model::staff::StaffIdentity;
 
 /// Who is signed in (any staff role).
 #[server(prefix = "/admin/api", endpoint = "me")]
@@ -15,22 +16,37 @@ pub async fn current_staff() -> Result<StaffIdentity, AppError> {
     crate::server::staff::authorize(CurrentStaff::PATH).await
 }
 
-/// Active carts, most recent activity first (reps and admins).
+/// Active carts, most recent activity first, a page after the cursor `after` (reps and
+/// admins).
 #[server(prefix = "/admin/api", endpoint = "carts")]
-pub async fn list_active_carts() -> Result<Vec<CartSummary>, AppError> {
+pub async fn list_active_carts(after: Option<String>) -> Result<Page<CartSummary>, AppError> {
     use crate::server::{db, staff, AppState};
     staff::authorize(ListActiveCarts::PATH).await?;
-    Ok(db::admin::active_carts(&AppState::current()?.db).await?)
+    let after = crate::model::text::single_line("The page link", &after.unwrap_or_default(), 80)
+        .map_err(AppError::Invalid)?;
+    db::admin::active_carts(
+        &AppState::current()?.db,
+        (!after.is_empty()).then_some(after.as_str()),
+    )
+    .await
 }
 
-/// The cart finder: help code, customer email or name, or product (reps and admins).
+/// The cart finder: help code, order number, customer email or name, or product (reps and
+/// admins); carts a page after the cursor `after`.
 #[server(prefix = "/admin/api", endpoint = "find")]
-pub async fn find_carts(query: String) -> Result<FinderResult, AppError> {
+pub async fn find_carts(query: String, after: Option<String>) -> Result<FinderResult, AppError> {
     use crate::model::text::single_line;
     use crate::server::{db, staff, AppState};
     staff::authorize(FindCarts::PATH).await?;
     let query = single_line("The search", &query, 200).map_err(AppError::Invalid)?;
-    db::admin::find(&AppState::current()?.db, &query).await
+    let after =
+        single_line("The page link", &after.unwrap_or_default(), 80).map_err(AppError::Invalid)?;
+    db::admin::find(
+        &AppState::current()?.db,
+        &query,
+        (!after.is_empty()).then_some(after.as_str()),
+    )
+    .await
 }
 
 /// One cart in full (reps and admins).
@@ -52,14 +68,6 @@ pub(crate) async fn load_detail(
     let mut detail = crate::server::db::admin::detail(&state.db, cart_id).await?;
     detail.shopper_online = crate::server::presence::shopper_online(state, cart_id).await;
     Ok(detail)
-}
-
-/// Every staff account (admins only).
-#[server(prefix = "/admin/api", endpoint = "staff")]
-pub async fn list_staff() -> Result<Vec<StaffSummary>, AppError> {
-    use crate::server::{db, staff, AppState};
-    staff::authorize(ListStaff::PATH).await?;
-    Ok(db::staff::list(&AppState::current()?.db).await?)
 }
 
 /// This process's live connections, for the `/events` status page (event listeners).

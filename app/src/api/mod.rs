@@ -5,4 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
+pub mod orders;
 pub mod rep;
+pub mod staff_admin;

@@ -7,4 +7,5 @@ pub mod clock;
 pub mod error_notice;
 pub mod header;
 pub mod live;
+pub mod order_lines;
 pub mod response_status;

@@ -23,11 +23,19 @@ pub struct CartSummary {
 /// What the finder was asked and what it found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FinderResult {
-    /// How the query was read: "help code", "customer" or "product".
+    /// How the query was read: "help code", "order number", "customer" or "product".
     pub matched_by: String,
+    /// Active carts, a page of them.
     pub carts: Vec<CartSummary>,
+    /// Cursor of the next page of carts, if there is one.
+    pub next: Option<String>,
     /// Set when the query was a help code matching exactly one active cart: go straight there.
     pub exact_cart: Option<i64>,
+    /// Set when the query named an order (its number, or the help code of a cart ordered in
+    /// the last week): go straight to it. Shown as `4K7M-2QXA`.
+    pub exact_order: Option<String>,
+    /// Orders of the customers found by email or name, newest first.
+    pub orders: Vec<super::order::OrderSummary>,
 }
 
 /// Everything the cart detail page shows.
@@ -44,6 +52,8 @@ pub struct CartDetail {
     pub audit: Vec<AuditEntry>,
     /// Whether the shopper has a storefront page open right now.
     pub shopper_online: bool,
+    /// The order this cart became, if it did: its number (`4K7M-2QXA`) and when (RFC 3339).
+    pub order: Option<(String, String)>,
 }
 
 /// One line of a cart's audit trail.

@@ -7,6 +7,8 @@ pub mod help_code;
 pub mod live;
 pub mod money;
 pub mod notice;
+pub mod order;
+pub mod page;
 pub mod pricing;
 pub mod rep_input;
 pub mod staff;

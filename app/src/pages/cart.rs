@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::cart_state::{use_cart_state, CartState};
+use crate::api::checkout::EmailCartLink;
+use crate::components::cart_state::{use_cart_state, CartState, Notice};
 use crate::components::error_notice::ErrorNotice;
 use crate::model::cart::{CartLine, CartView};
 use crate::model::money::format_cents;
@@ -102,6 +103,39 @@ fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
             <dt>"Total"</dt>
             <dd data-testid="total">{format_cents(cart.total_cents)}</dd>
         </dl>
+        <p class="checkout">
+            <a href="/checkout" class="button primary">"Checkout"</a>
+        </p>
+        <EmailLink/>
+    }
+}
+
+/// "Email me a link to this cart": to finish on another device, and so a rep can find the
+/// cart by the shopper's email or name.
+#[component]
+fn EmailLink() -> impl IntoView {
+    let send = ServerAction::<EmailCartLink>::new();
+    let state = use_cart_state();
+    Effect::watch(
+        move || send.value().get(),
+        move |outcome, _, _| match outcome {
+            Some(Ok(())) => state.notice.set(Some(Notice::Done(
+                "We sent you a link to this cart.".to_string(),
+            ))),
+            Some(Err(error)) => state.notice.set(Some(Notice::Failed(error.clone()))),
+            None => {}
+        },
+        false,
+    );
+    view! {
+        <details class="email-link">
+            <summary>"Email me a link to this cart"</summary>
+            <ActionForm action=send>
+                <label>"Email " <input type="email" name="email" required autocomplete="email"/></label>
+                <label>"Name (optional) " <input name="name" autocomplete="name"/></label>
+                <button type="submit">"Send the link"</button>
+            </ActionForm>
+        </details>
     }
 }
 

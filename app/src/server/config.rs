@@ -63,6 +63,11 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Where Prometheus metrics are served (`APP_METRICS_ADDR`); off when unset.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Orders left awaiting payment this many days are cancelled and their stock put back
+    /// (`APP_ORDER_EXPIRE_DAYS`).
+    pub order_expire_days: u32,
+    /// Carts without activity this many days are closed (`APP_CART_ABANDON_DAYS`).
+    pub cart_abandon_days: u32,
 }
 
 /// An address block: an address and how many leading bits must match.
@@ -260,6 +265,8 @@ impl Config {
             ws_fragment_timeout: seconds("APP_WS_FRAGMENT_SECS", 10)?,
             shutdown_grace: seconds("APP_SHUTDOWN_GRACE_SECS", 10)?,
             metrics_addr,
+            order_expire_days: count("APP_ORDER_EXPIRE_DAYS", 7)? as u32,
+            cart_abandon_days: count("APP_CART_ABANDON_DAYS", 30)? as u32,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),

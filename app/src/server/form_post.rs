@@ -16,9 +16,33 @@ const TRANSIENT_PARAMS: [&str; 3] = ["notice", "__err", "__path"];
 /// For a form post, keeps `message` for the posting page and redirects back to it.
 /// Calls from the hydrated client (which read the JSON answer) are left alone.
 pub async fn confirm(message: &str) {
-    let Some(parts) = use_context::<Parts>() else {
+    let Some(referer) = plain_form_post() else {
         return;
     };
+    super::flash::put_current(&Notice::Done(message.to_string())).await;
+    leptos_axum::redirect(&back_to(&referer));
+}
+
+/// For a form post, keeps `message` for the page at `path` and redirects there.
+pub async fn confirm_to(path: &str, message: &str) {
+    if plain_form_post().is_some() {
+        super::flash::put_current(&Notice::Done(message.to_string())).await;
+        leptos_axum::redirect(path);
+    }
+}
+
+/// For a form post, redirects to `path` (a page of this site); the hydrated client navigates
+/// by itself.
+pub fn redirect_to(path: &str) {
+    if plain_form_post().is_some() {
+        leptos_axum::redirect(path);
+    }
+}
+
+/// The posting page's address, when the request is a plain HTML form post (the browser
+/// wants a page back), not a call from the hydrated client.
+fn plain_form_post() -> Option<String> {
+    let parts = use_context::<Parts>()?;
     let accepts_html = parts
         .headers
         .get(ACCEPT)
@@ -27,11 +51,8 @@ pub async fn confirm(message: &str) {
     let referer = parts
         .headers
         .get(REFERER)
-        .and_then(|value| value.to_str().ok());
-    if let (true, Some(referer)) = (accepts_html, referer) {
-        super::flash::put_current(&Notice::Done(message.to_string())).await;
-        leptos_axum::redirect(&back_to(referer));
-    }
+        .and_then(|value| value.to_str().ok())?;
+    accepts_html.then(|| referer.to_string())
 }
 
 /// The referer's own path and query (never another host), without transient parameters.

@@ -7,6 +7,7 @@ pub mod flash;
 pub mod form_post;
 pub mod login_limit;
 pub mod maintenance;
+pub mod payment;
 pub mod presence;
 pub mod realtime;
 pub mod redis_health;

@@ -97,6 +97,35 @@ pub async fn current_or_new_cart() -> Result<i64, AppError> {
     Ok(cart_id)
 }
 
+/// SHA-256 of every cart token the request carries (session and cookie): what proves a
+/// shopper's claim to a cart or to an order placed from it.
+pub async fn token_hashes() -> Result<Vec<Vec<u8>>, AppError> {
+    let binding = Binding::from_request()?;
+    Ok(binding
+        .candidate_tokens()
+        .await
+        .iter()
+        .map(|token| token.hash().to_vec())
+        .collect())
+}
+
+/// Ties this browser to `cart_id` (opened through an emailed link) with a token of its own;
+/// returns the help code of the other cart the browser had until now, if any.
+pub async fn bind_to(cart_id: i64) -> Result<Option<String>, AppError> {
+    let state = AppState::current()?;
+    let previous = current_cart()
+        .await?
+        .filter(|previous| *previous != cart_id);
+    let binding = Binding::from_request()?;
+    let token = CartToken::generate();
+    db::cart::add_token(&state.db, cart_id, &token.hash()).await?;
+    binding.remember(&token, &state).await;
+    match previous {
+        Some(previous) => Ok(db::cart::help_code(&state.db, previous).await?),
+        None => Ok(None),
+    }
+}
+
 /// What the request says about its cart.
 struct Binding {
     session: Option<Session>,

@@ -81,8 +81,77 @@ async fn sample(app: &TestApp, path: &str, cart_id: i64) -> Vec<(String, String)
         ]),
         "/admin/api/rep/undiscount" => change(&[("discount_id", discount_id.to_string())]),
         "/admin/api/rep/link" => change(&[("path", "/cart".into()), ("note", String::new())]),
+        "/admin/api/orders" => vec![],
+        "/admin/api/orders/one" | "/admin/api/orders/cancel" => {
+            let number = sample_order(app).await;
+            vec![
+                ("number".into(), number),
+                ("reason".into(), "Sample cancel".into()),
+            ]
+        }
+        "/admin/api/staff/create" => vec![
+            (
+                "username".into(),
+                format!("made{}", uuid::Uuid::new_v4().simple())[..20].to_string(),
+            ),
+            ("display_name".into(), "Made By Test".into()),
+            ("password".into(), "a long sample password".into()),
+            ("role_sales_rep".into(), "on".into()),
+        ],
+        "/admin/api/staff/update" => vec![
+            ("staff_id".into(), sample_member(app).await),
+            ("display_name".into(), "Renamed".into()),
+            ("role_sales_rep".into(), "on".into()),
+        ],
+        "/admin/api/staff/active" => vec![
+            ("staff_id".into(), sample_member(app).await),
+            ("active".into(), "true".into()),
+        ],
+        "/admin/api/staff/password" => vec![
+            ("staff_id".into(), sample_member(app).await),
+            ("password".into(), "another long password".into()),
+        ],
         other => panic!("add a sample call for the staff function {other}"),
     }
+}
+
+/// A staff account the matrix may change freely.
+async fn sample_member(app: &TestApp) -> String {
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$H0I1cAj3HyAu0DbYz5gYyW0GzbLh1eB7zc7AFzzvHHo";
+    let id: i64 = sqlx::query_scalar(
+        "insert into staff (username, display_name, password_hash, roles) values ('sample', 'Sample', $1, '{}')
+         on conflict (username) do update set active = true returning staff_id",
+    )
+    .bind(hash)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+/// A fresh order awaiting payment.
+async fn sample_order(app: &TestApp) -> String {
+    let shopper = app.new_client();
+    app.add_to_cart(&shopper, "socks-stripes", 1).await;
+    let version = app.shopper_cart(&shopper).await["version"].to_string();
+    let id = uuid::Uuid::new_v4().to_string();
+    let (status, number) = call_with(
+        &shopper,
+        &app.url("/api/checkout/place"),
+        &[
+            ("email", "sample@example.com"),
+            ("name", "Sample Shopper"),
+            ("address_line", "1 Road"),
+            ("postal_code", "1000"),
+            ("city", "Town"),
+            ("country", "Land"),
+            ("version", &version),
+            ("request_id", &id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{number}");
+    number.as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -141,6 +210,7 @@ async fn every_staff_endpoint_answers_every_role_as_the_list_says() {
     let cart_id = app.add_to_cart(&shopper, "socks-stripes", 1).await["cart_id"]
         .as_i64()
         .unwrap();
+    let order_number = sample_order(&app).await;
     for (name, roles) in callers() {
         let (client, cookie) = match &roles {
             None => (app.new_client(), String::new()),
@@ -155,7 +225,9 @@ async fn every_staff_endpoint_answers_every_role_as_the_list_says() {
         };
         for (method, path, allowed) in STAFF_ENDPOINTS {
             assert_eq!(*method, "GET", "only pages and the websocket are listed");
-            let path = path.replace("{id}", &cart_id.to_string());
+            let path = path
+                .replace("{id}", &cart_id.to_string())
+                .replace("{number}", &order_number);
             let permitted = roles
                 .as_ref()
                 .is_some_and(|roles| roles.iter().any(|role| allowed.contains(role)));

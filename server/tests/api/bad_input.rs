@@ -45,6 +45,22 @@ async fn valid_fields(app: &TestApp, cart_id: i64) -> Vec<(&'static str, String)
         ("query", "socks".into()),
         ("slug", "helmet-aero".into()),
         ("category", "Bikes".into()),
+        ("email", "ada@example.com".into()),
+        ("name", "Ada Lovelace".into()),
+        ("address_line", "12 Cycle Lane".into()),
+        ("postal_code", "1010".into()),
+        ("city", "Vienna".into()),
+        ("country", "Austria".into()),
+        ("number", "2345-6789".into()),
+        ("token", "ab".repeat(32)),
+        ("username", "newperson".into()),
+        ("display_name", "New Person".into()),
+        ("password", "a long enough password".into()),
+        ("staff_id", "3".into()),
+        ("active", "true".into()),
+        ("after", String::new()),
+        ("status", String::new()),
+        ("customer", String::new()),
     ]
 }
 

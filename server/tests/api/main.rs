@@ -12,5 +12,6 @@ mod rep;
 mod revocation;
 mod safety;
 mod staff;
+mod store;
 mod storefront;
 mod transport;

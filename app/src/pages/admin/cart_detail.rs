@@ -139,7 +139,8 @@ fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'sta
 #[component]
 fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let cart = detail.cart;
-    let can_edit = use_context::<CurrentStaff>().is_some_and(|staff| staff.has(Role::SalesRep));
+    let can_edit = detail.status == "active"
+        && use_context::<CurrentStaff>().is_some_and(|staff| staff.has(Role::SalesRep));
     let (cart_id, version) = (cart.cart_id, cart.version);
     let tools = can_edit.then(|| {
         view! {
@@ -153,9 +154,21 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     } else {
         "Not on the site"
     };
+    let ordered = detail.order.clone().map(|(number, at)| {
+        view! {
+            <p class="notice notice-done" role="status" data-testid="cart-ordered">
+                "This cart became order "
+                <a href=format!("/admin/orders/{number}")><code>{number.clone()}</code></a>
+                " at "
+                <time datetime=at.clone()>{at.replace('T', " ")}</time>
+                "."
+            </p>
+        }
+    });
     view! {
         <Title text=format!("Cart {} · Tandem", cart.help_code)/>
         <h1>"Cart " <code data-testid="detail-help-code">{cart.help_code.clone()}</code></h1>
+        {ordered}
         <dl class="cart-meta">
             <dt>"Customer"</dt>
             <dd>{detail.customer.unwrap_or_else(|| "Anonymous".into())}</dd>

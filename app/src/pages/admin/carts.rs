@@ -7,30 +7,42 @@ use leptos_meta::Title;
 use leptos_router::components::{Form, Redirect};
 use leptos_router::hooks::use_query_map;
 
+use super::orders::OrderTable;
 use crate::api::admin::{find_carts, list_active_carts};
 use crate::components::clock::{now_ms, HIGHLIGHT_MS};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::use_live_events;
 use crate::model::admin::{describe_idle, CartSummary};
 use crate::model::money::format_cents;
+use crate::model::page::Page;
 
-/// Finder box on top; below it either the finder's results or the most recent carts.
+/// Finder box on top; below it either the finder's results or the most recent carts, a
+/// page at a time (`?after=` names the last row of the page before).
 #[component]
 pub fn ActiveCartsPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
-    let found = Resource::new(search, |q| async move {
-        if q.trim().is_empty() {
-            None
-        } else {
-            Some(find_carts(q).await)
-        }
-    });
+    let after = move || query.read().get("after").unwrap_or_default();
+    let found = Resource::new(
+        move || (search(), after()),
+        |(q, after)| async move {
+            if q.trim().is_empty() {
+                None
+            } else {
+                Some(find_carts(q, Some(after)).await)
+            }
+        },
+    );
     // Refetched on every cart event and after every resync, so the list is always current.
     let live = use_live_events();
     let recent = Resource::new(
-        move || live.map(|live| (live.resyncs.get(), live.last.get())),
-        |_| list_active_carts(),
+        move || {
+            (
+                live.map(|live| (live.resyncs.get(), live.last.get())),
+                after(),
+            )
+        },
+        |(_, after)| list_active_carts(Some(after)),
     );
     view! {
         <Title text="Active carts · Tandem"/>
@@ -41,7 +53,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
                     <input
                         name="q"
                         value=search
-                        placeholder="Help code (K7M-2QX), email, name or product"
+                        placeholder="Help code (K7M-2QX), order number, email, name or product"
                         size="40"
                         autocomplete="off"
                     />
@@ -54,12 +66,26 @@ pub fn ActiveCartsPage() -> impl IntoView {
                 match found.await {
                     None => view! { <RecentCarts recent/> }.into_any(),
                     Some(Ok(result)) => {
-                        if let Some(cart_id) = result.exact_cart {
+                        if let Some(number) = result.exact_order {
+                            view! { <Redirect path=format!("/admin/orders/{number}")/> }.into_any()
+                        } else if let Some(cart_id) = result.exact_cart {
                             view! { <Redirect path=format!("/admin/carts/{cart_id}")/> }.into_any()
                         } else {
+                            let next = result
+                                .next
+                                .map(|next| format!("/admin?q={}&after={}", encode(&search()), encode(&next)));
+                            let orders = (!result.orders.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <h2>"Their orders"</h2>
+                                        <OrderTable orders=result.orders/>
+                                    }
+                                });
                             view! {
                                 <h1>"Carts found by " {result.matched_by}</h1>
                                 <CartTable carts=result.carts changed=Vec::new()/>
+                                <NextPage next/>
+                                {orders}
                             }
                                 .into_any()
                         }
@@ -71,9 +97,34 @@ pub fn ActiveCartsPage() -> impl IntoView {
     }
 }
 
+/// "Older" link to the next page, when there is one.
+#[component]
+pub fn NextPage(next: Option<String>) -> impl IntoView {
+    next.map(|href| {
+        view! {
+            <p class="pager">
+                <a href=href rel="next">"Older →"</a>
+            </p>
+        }
+    })
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[component]
 fn RecentCarts(
-    recent: Resource<Result<Vec<CartSummary>, crate::error::AppError>>,
+    recent: Resource<Result<Page<CartSummary>, crate::error::AppError>>,
 ) -> impl IntoView {
     // Rows whose version moved on since an earlier refresh stay highlighted for a few
     // seconds, however many other carts change meanwhile.
@@ -110,9 +161,14 @@ fn RecentCarts(
         <Suspense fallback=|| view! { <p>"Loading carts…"</p> }>
             {move || Suspend::new(async move {
                 match recent.await {
-                    Ok(carts) => {
-                        let changed = highlight(&carts);
-                        view! { <CartTable carts changed/> }.into_any()
+                    Ok(page) => {
+                        let changed = highlight(&page.items);
+                        let next = page.next.map(|next| format!("/admin?after={}", encode(&next)));
+                        view! {
+                            <CartTable carts=page.items changed/>
+                            <NextPage next/>
+                        }
+                            .into_any()
                     }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }

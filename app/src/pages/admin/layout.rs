@@ -41,6 +41,15 @@ pub fn AdminLayout() -> impl IntoView {
             <A href="/admin" attr:class="brand">"Tandem · Staff"</A>
             <nav aria-label="Admin">
                 <A href="/admin">"Active carts"</A>
+                <A href="/admin/orders">"Orders"</A>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        me.get()
+                            .and_then(Result::ok)
+                            .filter(|staff| staff.has(Role::Admin))
+                            .map(|_| view! { <A href="/admin/staff">"Staff"</A> })
+                    }}
+                </Suspense>
                 <a href="/events">"Live events"</a>
                 <LiveStatus/>
                 <Suspense fallback=|| ()>

@@ -1,66 +1,109 @@
 //! Queries behind the rep's views: the active-carts list, the cart finder, the cart detail.
 //! Each is shaped to use an index so it stays fast with 100k carts (see the note in the
-//! README's "Cart finder" section for measured figures).
+//! README's "Cart finder" section for measured figures). Lists are paginated by keyset: a
+//! cursor names the last row shown (`<updated_at>|<cart_id>`), so rows changing meanwhile
+//! never shift a page.
+
+use std::collections::HashMap;
 
 use sqlx::PgPool;
 
-use super::cart;
+use super::{cart, escape_like};
 use crate::error::AppError;
 use crate::model::admin::{describe_device, CartDetail, CartSummary, FinderResult};
 use crate::model::help_code::HelpCode;
+use crate::model::order::{display_order_number, parse_order_number};
+use crate::model::page::Page;
+use crate::model::pricing::{price, Discount, LineInput};
 
-/// Most results any list returns.
+/// Most rows a page of any list holds.
 pub const LIST_LIMIT: i64 = 50;
 
-type SummaryRow = (i64, String, i64, i64, i64, i64, Option<String>, String);
+/// A cart chosen for a list, with its place in the order.
+#[derive(sqlx::FromRow)]
+struct Chosen {
+    cart_id: i64,
+    /// `updated_at` to the microsecond, for the cursor.
+    position: String,
+}
 
-/// Summaries of the given carts (already chosen and limited), most recent activity first.
-/// Totals are line totals; discounts are applied on the detail page.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    cart_id: i64,
+    help_code: String,
+    version: i64,
+    idle_seconds: i64,
+    customer: Option<String>,
+    user_agent: String,
+}
+
+/// Summaries of the given carts (already chosen and limited), most recent activity first,
+/// their totals priced with every discount in force.
 async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSummary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "select c.cart_id, c.help_code, c.version,
-                coalesce(items.count, 0), coalesce(items.total, 0),
-                extract(epoch from now() - c.updated_at)::bigint,
-                case when cu.customer_id is null then null else cu.name || ' <' || cu.email || '>' end,
+                extract(epoch from now() - c.updated_at)::bigint as idle_seconds,
+                case when cu.customer_id is null then null
+                     else cu.name || ' <' || cu.email || '>'
+                          || case when cu.source = 'cart_link' then ' (unverified)' else '' end
+                end as customer,
                 c.user_agent
          from cart c
          left join customer cu using (customer_id)
-         left join lateral (
-             select sum(ci.quantity)::bigint as count, sum(ci.quantity * p.price_cents)::bigint as total
-             from cart_item ci join product p using (product_id)
-             where ci.cart_id = c.cart_id
-         ) items on true
          where c.cart_id = any($1)
          order by c.updated_at desc, c.cart_id desc",
     )
     .bind(cart_ids)
     .fetch_all(db)
     .await?;
+    let totals = priced_totals(db, cart_ids).await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(
-                cart_id,
-                help_code,
-                version,
+        .map(|row| {
+            let (item_count, total_cents) = totals.get(&row.cart_id).copied().unwrap_or((0, 0));
+            CartSummary {
+                cart_id: row.cart_id,
+                help_code: display_code(&row.help_code),
+                version: row.version,
                 item_count,
                 total_cents,
-                idle_seconds,
-                customer,
-                user_agent,
-            )| {
-                CartSummary {
-                    cart_id,
-                    help_code: display_code(&help_code),
-                    version,
-                    item_count,
-                    total_cents,
-                    idle_seconds,
-                    customer,
-                    device: describe_device(&user_agent),
-                }
-            },
-        )
+                idle_seconds: row.idle_seconds,
+                customer: row.customer,
+                device: describe_device(&row.user_agent),
+            }
+        })
+        .collect())
+}
+
+/// (units, total after discounts) of each cart, priced by `model::pricing` from two batch
+/// queries, whatever the number of carts.
+async fn priced_totals(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<HashMap<i64, (i64, i64)>> {
+    let lines: Vec<(i64, i64, i64, i32)> = sqlx::query_as(
+        "select ci.cart_id, ci.product_id, p.price_cents, ci.quantity
+         from cart_item ci join product p using (product_id)
+         where ci.cart_id = any($1)
+         order by ci.cart_id, ci.added_at, ci.product_id",
+    )
+    .bind(cart_ids)
+    .fetch_all(db)
+    .await?;
+    let discounts = super::discount::in_force_for(db, cart_ids).await?;
+    let mut by_cart: HashMap<i64, Vec<LineInput>> = HashMap::new();
+    for (cart_id, product_id, unit_price_cents, quantity) in lines {
+        by_cart.entry(cart_id).or_default().push(LineInput {
+            product_id,
+            unit_price_cents,
+            quantity: i64::from(quantity),
+        });
+    }
+    Ok(by_cart
+        .into_iter()
+        .map(|(cart_id, lines)| {
+            let none: Vec<Discount> = Vec::new();
+            let priced = price(&lines, discounts.get(&cart_id).unwrap_or(&none));
+            let units = lines.iter().map(|line| line.quantity).sum();
+            (cart_id, (units, priced.total_cents))
+        })
         .collect())
 }
 
@@ -68,116 +111,224 @@ fn display_code(stored: &str) -> String {
     HelpCode::parse(stored).map_or_else(|_| stored.to_string(), |code| code.to_string())
 }
 
-/// Active carts, most recent activity first.
-pub async fn active_carts(db: &PgPool) -> sqlx::Result<Vec<CartSummary>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "select cart_id from cart where status = 'active' order by updated_at desc limit $1",
-    )
-    .bind(LIST_LIMIT)
-    .fetch_all(db)
-    .await?;
-    summaries(db, &ids).await
+/// The part of a cursor before `|`, checked to be a timestamp, and the id after it.
+fn parse_cursor(cursor: Option<&str>) -> Result<Option<(String, i64)>, AppError> {
+    let Some(cursor) = cursor.filter(|cursor| !cursor.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid =
+        || AppError::Invalid("That page link is not valid; start from the first page.".into());
+    let (time, id) = cursor.split_once('|').ok_or_else(invalid)?;
+    let plausible = time.len() <= 40
+        && time
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"-:.TZ".contains(&b));
+    if !plausible {
+        return Err(invalid());
+    }
+    Ok(Some((time.to_string(), id.parse().map_err(|_| invalid())?)))
 }
 
-/// Finds active carts by what a rep types: a help code (any case, dash optional) goes
-/// straight to its cart; an email or name finds the customer's carts; anything else also
-/// finds carts holding a product whose name contains it.
-pub async fn find(db: &PgPool, typed: &str) -> Result<FinderResult, AppError> {
+/// A page of summaries for `chosen` (one row more than a page was asked for, to know
+/// whether another page follows).
+async fn page_of(db: &PgPool, mut chosen: Vec<Chosen>) -> sqlx::Result<Page<CartSummary>> {
+    let more = chosen.len() as i64 > LIST_LIMIT;
+    chosen.truncate(LIST_LIMIT as usize);
+    let next = more
+        .then(|| {
+            chosen
+                .last()
+                .map(|last| format!("{}|{}", last.position, last.cart_id))
+        })
+        .flatten();
+    let ids: Vec<i64> = chosen.iter().map(|c| c.cart_id).collect();
+    Ok(Page {
+        items: summaries(db, &ids).await?,
+        next,
+    })
+}
+
+/// `updated_at` as a cursor part: UTC to the microsecond.
+const POSITION: &str =
+    "to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') as position";
+
+/// Active carts, most recent activity first, a page after `cursor`.
+#[tracing::instrument(name = "db.active_carts", skip(db))]
+pub async fn active_carts(
+    db: &PgPool,
+    cursor: Option<&str>,
+) -> Result<Page<CartSummary>, AppError> {
+    let after = parse_cursor(cursor)?;
+    let chosen: Vec<Chosen> = sqlx::query_as(&format!(
+        "select c.cart_id, {POSITION} from cart c
+         where c.status = 'active'
+           and ($1::timestamptz is null or (c.updated_at, c.cart_id) < ($1::timestamptz, $2))
+         order by c.updated_at desc, c.cart_id desc limit $3"
+    ))
+    .bind(after.as_ref().map(|(time, _)| time.as_str()))
+    .bind(after.as_ref().map_or(0, |(_, id)| *id))
+    .bind(LIST_LIMIT + 1)
+    .fetch_all(db)
+    .await?;
+    Ok(page_of(db, chosen).await?)
+}
+
+/// Finds carts and orders by what a rep types: a help code (any case, dash optional) goes
+/// straight to its cart, or to its order for a week after the cart was ordered; an order
+/// number goes to the order; an email or name finds the customer's carts and orders;
+/// anything else finds carts holding a product whose name contains it. Carts come a page at
+/// a time after `cursor`.
+#[tracing::instrument(name = "db.find", skip(db))]
+pub async fn find(
+    db: &PgPool,
+    typed: &str,
+    cursor: Option<&str>,
+) -> Result<FinderResult, AppError> {
     let typed = typed.trim();
     if typed.chars().count() < 2 {
         return Err(AppError::Invalid(
-            "Type a help code (like K7M-2QX), a customer's email or name, or a product.".into(),
+            "Type a help code (like K7M-2QX), an order number, a customer's email or name, or a product."
+                .into(),
         ));
     }
     if typed.len() > 200 {
         return Err(AppError::Invalid("That search is too long.".into()));
     }
+    let after = parse_cursor(cursor)?;
+    let empty = |matched_by: &str| FinderResult {
+        matched_by: matched_by.into(),
+        carts: Vec::new(),
+        next: None,
+        exact_cart: None,
+        exact_order: None,
+        orders: Vec::new(),
+    };
     if let Ok(code) = HelpCode::parse(typed) {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "select cart_id from cart where help_code = $1 and status = 'active'",
+        let held: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "select c.cart_id, c.status, o.order_number from cart c
+             left join shop_order o using (cart_id)
+             where c.help_code = $1 and c.code_held",
         )
         .bind(code.as_str())
         .fetch_all(db)
         .await?;
-        if !ids.is_empty() {
-            let carts = summaries(db, &ids).await?;
-            return Ok(FinderResult {
-                matched_by: "help code".into(),
-                exact_cart: (carts.len() == 1).then(|| carts[0].cart_id),
-                carts,
-            });
+        if let [(cart_id, status, order)] = held.as_slice() {
+            let mut result = empty("help code");
+            if status == "ordered" {
+                result.exact_order = order.as_deref().map(display_order_number);
+            } else {
+                result.exact_cart = Some(*cart_id);
+            }
+            result.carts = summaries(db, &[*cart_id]).await?;
+            return Ok(result);
+        }
+    }
+    if let Some(number) = parse_order_number(typed) {
+        let found: Option<String> =
+            sqlx::query_scalar("select order_number from shop_order where order_number = $1")
+                .bind(&number)
+                .fetch_optional(db)
+                .await?;
+        if let Some(number) = found {
+            let mut result = empty("order number");
+            result.exact_order = Some(display_order_number(&number));
+            return Ok(result);
         }
     }
     let pattern = format!("%{}%", escape_like(typed));
-    let by_customer: Vec<i64> = sqlx::query_scalar(
-        "select c.cart_id from cart c
-         where c.status = 'active' and c.customer_id in (
-             select customer_id from customer where email ilike $1 or name ilike $1)
-         order by c.updated_at desc limit $2",
+    let customers: Vec<i64> = sqlx::query_scalar(
+        "select customer_id from customer where email ilike $1 or name ilike $1 limit 200",
     )
     .bind(&pattern)
-    .bind(LIST_LIMIT)
     .fetch_all(db)
     .await?;
-    if !by_customer.is_empty() {
-        return Ok(FinderResult {
-            matched_by: "customer".into(),
-            carts: summaries(db, &by_customer).await?,
-            exact_cart: None,
-        });
+    if !customers.is_empty() {
+        let chosen: Vec<Chosen> = sqlx::query_as(&format!(
+            "select c.cart_id, {POSITION} from cart c
+             where c.status = 'active' and c.customer_id = any($1)
+               and ($2::timestamptz is null or (c.updated_at, c.cart_id) < ($2::timestamptz, $3))
+             order by c.updated_at desc, c.cart_id desc limit $4"
+        ))
+        .bind(&customers)
+        .bind(after.as_ref().map(|(time, _)| time.as_str()))
+        .bind(after.as_ref().map_or(0, |(_, id)| *id))
+        .bind(LIST_LIMIT + 1)
+        .fetch_all(db)
+        .await?;
+        let page = page_of(db, chosen).await?;
+        let orders = super::order::for_customers(db, &customers).await?;
+        if !page.items.is_empty() || !orders.is_empty() {
+            return Ok(FinderResult {
+                matched_by: "customer".into(),
+                carts: page.items,
+                next: page.next,
+                exact_cart: None,
+                exact_order: None,
+                orders,
+            });
+        }
     }
-    let by_product: Vec<i64> = sqlx::query_scalar(
-        "select c.cart_id from cart c
+    let chosen: Vec<Chosen> = sqlx::query_as(&format!(
+        "select c.cart_id, {POSITION} from cart c
          where c.status = 'active' and exists (
              select 1 from cart_item ci
              where ci.cart_id = c.cart_id
                and ci.product_id in (select product_id from product where name ilike $1))
-         order by c.updated_at desc limit $2",
-    )
+           and ($2::timestamptz is null or (c.updated_at, c.cart_id) < ($2::timestamptz, $3))
+         order by c.updated_at desc, c.cart_id desc limit $4"
+    ))
     .bind(&pattern)
-    .bind(LIST_LIMIT)
+    .bind(after.as_ref().map(|(time, _)| time.as_str()))
+    .bind(after.as_ref().map_or(0, |(_, id)| *id))
+    .bind(LIST_LIMIT + 1)
     .fetch_all(db)
     .await?;
-    Ok(FinderResult {
-        matched_by: "product".into(),
-        carts: summaries(db, &by_product).await?,
-        exact_cart: None,
-    })
+    let page = page_of(db, chosen).await?;
+    let mut result = empty("product");
+    result.carts = page.items;
+    result.next = page.next;
+    Ok(result)
 }
 
-/// `%` and `_` typed by a rep are literal characters, not wildcards.
-fn escape_like(typed: &str) -> String {
-    typed
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    status: String,
+    customer: Option<String>,
+    user_agent: String,
+    idle_seconds: i64,
+    created_seconds_ago: i64,
 }
 
 /// The detail page's data for one cart.
+#[tracing::instrument(name = "db.cart_detail", skip(db))]
 pub async fn detail(db: &PgPool, cart_id: i64) -> Result<CartDetail, AppError> {
-    let row: Option<(String, Option<String>, String, i64, i64)> = sqlx::query_as(
+    let row: Option<DetailRow> = sqlx::query_as(
         "select c.status,
-                case when cu.customer_id is null then null else cu.name || ' <' || cu.email || '>' end,
+                case when cu.customer_id is null then null
+                     else cu.name || ' <' || cu.email || '>'
+                          || case when cu.source = 'cart_link' then ' (unverified)' else '' end
+                end as customer,
                 c.user_agent,
-                extract(epoch from now() - c.updated_at)::bigint,
-                extract(epoch from now() - c.created_at)::bigint
+                extract(epoch from now() - c.updated_at)::bigint as idle_seconds,
+                extract(epoch from now() - c.created_at)::bigint as created_seconds_ago
          from cart c left join customer cu using (customer_id)
          where c.cart_id = $1",
     )
     .bind(cart_id)
     .fetch_optional(db)
     .await?;
-    let (status, customer, user_agent, idle_seconds, created_seconds_ago) =
-        row.ok_or_else(|| AppError::NotFound("There is no cart with that number.".into()))?;
+    let row = row.ok_or_else(|| AppError::NotFound("There is no cart with that number.".into()))?;
+    let order = super::order::of_cart(db, cart_id).await?;
     Ok(CartDetail {
         cart: cart::load(db, cart_id).await?,
-        status,
-        customer,
-        device: describe_device(&user_agent),
-        user_agent,
-        idle_seconds,
-        created_seconds_ago,
+        status: row.status,
+        customer: row.customer,
+        device: describe_device(&row.user_agent),
+        user_agent: row.user_agent,
+        idle_seconds: row.idle_seconds,
+        created_seconds_ago: row.created_seconds_ago,
         audit: super::rep::audit_trail(db, cart_id).await?,
         shopper_online: false,
+        order: order.map(|(number, at)| (display_order_number(&number), at)),
     })
 }

@@ -13,12 +13,42 @@ use crate::model::pricing::{price, Discount, LineInput, PricedCart};
 /// How often to draw a new help code when the drawn one is taken by another active cart.
 const HELP_CODE_ATTEMPTS: usize = 8;
 
-/// The active cart whose token hashes to `token_hash`.
+/// The active cart whose token (its own, or one given to another browser through an
+/// emailed link) hashes to `token_hash`.
 pub async fn find_active_by_token(db: &PgPool, token_hash: &[u8]) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("select cart_id from cart where token_hash = $1 and status = 'active'")
+    sqlx::query_scalar(
+        "select cart_id from cart where token_hash = $1 and status = 'active'
+         union all
+         select c.cart_id from cart_token t join cart c using (cart_id)
+         where t.token_hash = $1 and c.status = 'active'
+         limit 1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Ties another browser to `cart_id` with a token of its own.
+pub async fn add_token(db: &PgPool, cart_id: i64, token_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query("insert into cart_token (token_hash, cart_id) values ($1, $2)")
         .bind(token_hash)
+        .bind(cart_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The help code of a cart, as it is read out.
+pub async fn help_code(db: &PgPool, cart_id: i64) -> sqlx::Result<Option<String>> {
+    let code: Option<String> = sqlx::query_scalar("select help_code from cart where cart_id = $1")
+        .bind(cart_id)
         .fetch_optional(db)
-        .await
+        .await?;
+    Ok(code.map(|code| {
+        HelpCode::parse(&code)
+            .map(|code| code.to_string())
+            .unwrap_or(code)
+    }))
 }
 
 /// Opens a new cart with a fresh help code that no other active cart has.
@@ -28,7 +58,7 @@ pub async fn create(db: &PgPool, token_hash: &[u8], user_agent: &str) -> Result<
         let code = random_help_code();
         let inserted = sqlx::query_scalar(
             "insert into cart (token_hash, help_code, user_agent) values ($1, $2, $3)
-             on conflict (help_code) where status = 'active' do nothing
+             on conflict (help_code) where code_held do nothing
              returning cart_id",
         )
         .bind(token_hash)

@@ -61,13 +61,7 @@ pub async fn by_slug(db: &PgPool, slug: &str) -> sqlx::Result<Option<ProductDeta
 
 /// Up to 20 products whose name contains `query` (any case), for the rep's product search.
 pub async fn search(db: &PgPool, query: &str) -> sqlx::Result<Vec<ProductSummary>> {
-    let pattern = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = format!("%{}%", super::escape_like(query));
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "select product_id, slug, name, category, price_cents, stock from product
          where name ilike $1 order by name limit 20",

@@ -3,8 +3,12 @@
 
 pub mod admin;
 pub mod cart;
+pub mod cart_link;
 pub mod catalog;
+pub mod customer;
 pub mod discount;
+pub mod order;
+pub mod outbox;
 pub mod rep;
 pub mod staff;
 
@@ -14,6 +18,14 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
+
+/// `%` and `_` typed into a search are literal characters, not wildcards.
+pub(crate) fn escape_like(typed: &str) -> String {
+    typed
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
 
 /// Every migration in `migrations/`, embedded at compile time. Server start and tests share it.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
