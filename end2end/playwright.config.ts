@@ -25,7 +25,14 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'nojs', use: { javaScriptEnabled: false } },
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'nojs', use: { javaScriptEnabled: false }, testIgnore: /scale\.spec\.ts/ },
+    { name: 'hydrated', use: { javaScriptEnabled: true }, testIgnore: /scale\.spec\.ts/ },
+    // Alone, after the others: it needs the first page of active carts to itself.
+    {
+      name: 'scale',
+      use: { javaScriptEnabled: true },
+      testMatch: /scale\.spec\.ts/,
+      dependencies: ['nojs', 'hydrated'],
+    },
   ],
 });

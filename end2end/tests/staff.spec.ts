@@ -1,4 +1,4 @@
-import { test, expect, isHydrated, waitForHydration } from './fixtures';
+import { test, expect, isHydrated, signIn, waitForHydration } from './fixtures';
 
 test('a rep signs in, types the help code a shopper reads out and sees exactly that cart', async ({ page, browser }, testInfo) => {
   const hydrated = isHydrated(testInfo);
@@ -47,4 +47,29 @@ test('a wrong password is refused on the sign-in page', async ({ page }, testInf
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+});
+
+test('an admin creates a sales rep on the staff page, who can then sign in', async ({ page, browser }, testInfo) => {
+  const hydrated = isHydrated(testInfo);
+  const username = `rep${Date.now() % 1_000_000}${hydrated ? 'h' : 'n'}`;
+  await signIn(page, 'admin', hydrated);
+  await page.getByRole('link', { name: 'Staff', exact: true }).click();
+  await waitForHydration(page, hydrated);
+  const create = page.locator('form.staff-create');
+  await create.getByLabel('Username').fill(username);
+  await create.getByLabel('Display name').fill('New Rep');
+  await create.getByLabel('Password').fill('a long enough password');
+  await create.getByLabel('Sales rep').check();
+  await create.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('staff-list').locator(`li[data-username="${username}"]`)).toBeVisible();
+
+  const repContext = await browser.newContext({ baseURL: testInfo.project.use.baseURL, javaScriptEnabled: hydrated });
+  const rep = await repContext.newPage();
+  await rep.goto('/admin/login');
+  await waitForHydration(rep, hydrated);
+  await rep.getByLabel('Username').fill(username);
+  await rep.getByLabel('Password').fill('a long enough password');
+  await rep.getByRole('button', { name: 'Sign in' }).click();
+  await expect(rep.getByTestId('staff-name')).toHaveText('New Rep');
+  await repContext.close();
 });

@@ -94,6 +94,8 @@ impl Application {
             hub,
             password_checks: staff::password_check_slots(),
             shutdown,
+            staff_cache: Default::default(),
+            summaries: Default::default(),
         };
         let listener = TcpListener::bind(leptos_options.site_addr)
             .await

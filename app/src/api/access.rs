@@ -6,7 +6,10 @@
 
 use leptos::server_fn::ServerFn;
 
-use super::admin::{CurrentStaff, EventsStatus, FindCarts, GetCartDetail, ListActiveCarts};
+use super::admin::{
+    CartSummaries, CurrentStaff, EventsStatus, FindCarts, GetCartDetail, GetCartPresence,
+    ListActiveCarts,
+};
 use super::orders::{CancelOrder, GetOrder, ListOrders};
 use super::rep::{
     RepAddDiscount, RepAddItem, RepPushLink, RepRemoveDiscount, RepRemoveItem, RepSetQuantity,
@@ -32,6 +35,8 @@ pub const STAFF_FUNCTIONS: &[(&str, &[Role])] = &[
     (ListActiveCarts::PATH, REPS_AND_ADMINS),
     (FindCarts::PATH, REPS_AND_ADMINS),
     (GetCartDetail::PATH, REPS_AND_ADMINS),
+    (CartSummaries::PATH, REPS_AND_ADMINS),
+    (GetCartPresence::PATH, REPS_AND_ADMINS),
     (ListStaff::PATH, ADMINS),
     (CreateStaff::PATH, ADMINS),
     (UpdateStaff::PATH, ADMINS),

@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::error::AppError;
-use crate::model::admin::{CartDetail, CartSummary, FinderResult, RelayStatus};
-use crate::model::page::Page;
+use crate::model::admin::{CartDetail, CartList, CartPresence, FinderResult, RelayStatus};
 use crate::model::staff::StaffIdentity;
 
 /// Who is signed in (any staff role).
@@ -19,7 +18,7 @@ pub async fn current_staff() -> Result<StaffIdentity, AppError> {
 /// Active carts, most recent activity first, a page after the cursor `after` (reps and
 /// admins).
 #[server(prefix = "/admin/api", endpoint = "carts")]
-pub async fn list_active_carts(after: Option<String>) -> Result<Page<CartSummary>, AppError> {
+pub async fn list_active_carts(after: Option<String>) -> Result<CartList, AppError> {
     use crate::server::{db, staff, AppState};
     staff::authorize(ListActiveCarts::PATH).await?;
     let after = crate::model::text::single_line("The page link", &after.unwrap_or_default(), 80)
@@ -29,6 +28,38 @@ pub async fn list_active_carts(after: Option<String>) -> Result<Page<CartSummary
         (!after.is_empty()).then_some(after.as_str()),
     )
     .await
+}
+
+/// Summaries of the carts named in `wanted` (`cart:version,...`, at most 100), as the live
+/// active-carts list asks for them after change events: served from the process's cache, so
+/// a change costs the database one read however many reps watch.
+#[server(prefix = "/admin/api", endpoint = "carts/summaries")]
+pub async fn cart_summaries(wanted: String) -> Result<CartList, AppError> {
+    use crate::server::{db, staff, AppState};
+    staff::authorize(CartSummaries::PATH).await?;
+    let wanted = crate::model::admin::read_wanted(&wanted).ok_or_else(|| {
+        AppError::Invalid("Ask for at most 100 carts, as cart:version pairs.".into())
+    })?;
+    let state = AppState::current()?;
+    let items = state.summaries.get(&state, &wanted).await?;
+    Ok(CartList {
+        items,
+        next: None,
+        as_of: db::admin::now(),
+    })
+}
+
+/// Whether the shopper of `cart_id` is on the site and which rep is viewing it: presence
+/// changes come without a new cart version, so the live cart page asks for them alone.
+#[server(prefix = "/admin/api", endpoint = "cart/presence")]
+pub async fn get_cart_presence(cart_id: i64) -> Result<CartPresence, AppError> {
+    use crate::server::{presence, staff, AppState};
+    staff::authorize(GetCartPresence::PATH).await?;
+    let state = AppState::current()?;
+    Ok(CartPresence {
+        shopper_online: presence::shopper_online(&state, cart_id).await,
+        rep_viewing: presence::viewing_rep(&state, cart_id).await,
+    })
 }
 
 /// The cart finder: help code, order number, customer email or name, or product (reps and

@@ -132,6 +132,8 @@ pub async fn update_staff(
         &roles,
     )
     .await?;
+    // At once in this process; the `staff` trigger tells the others.
+    state.staff_cache.forget_staff(staff_id);
     form_post::confirm("Saved.").await;
     Ok(())
 }
@@ -152,6 +154,7 @@ pub async fn set_staff_active(staff_id: i64, active: String) -> Result<(), AppEr
     };
     let state = AppState::current()?;
     db::staff::set_active(&state.db, support::actor(&admin), staff_id, active).await?;
+    state.staff_cache.forget_staff(staff_id);
     form_post::confirm(if active {
         "Reactivated."
     } else {

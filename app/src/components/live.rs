@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-pub use crate::model::live::CartActivity;
+pub use crate::model::live::{is_presence, CartActivity};
 
 /// Whether live updates are flowing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,12 +48,69 @@ pub struct LiveEvents {
     pub state: RwSignal<LinkState>,
     pub last: RwSignal<Option<CartActivity>>,
     pub resyncs: RwSignal<u64>,
+    /// Moves each time the link starts listening (first connection or again after a gap):
+    /// events before it may have been missed, so views load afresh.
+    pub went_live: RwSignal<u64>,
     /// Every frame received, newest last (bounded), for the `/events` status page.
     pub raw: RwSignal<Vec<String>>,
     /// Lines typed on the status page go to the connection through this channel.
     outgoing: StoredValue<Option<futures::channel::mpsc::UnboundedSender<String>>>,
     /// Set once the link was switched on or off for the signed-in member.
     decided: StoredValue<bool>,
+    /// The change feeds of the views on the page: every cart event is queued in each.
+    feeds: StoredValue<Vec<ChangeFeed>>,
+}
+
+/// A view's queue of cart changes it has not fetched yet. Views drain it through
+/// [`coalesce`], so a burst of events becomes one request.
+#[derive(Clone, Copy)]
+pub struct ChangeFeed {
+    pending: StoredValue<Vec<CartActivity>>,
+    /// Moves with every change queued.
+    pub tick: RwSignal<u64>,
+}
+
+impl ChangeFeed {
+    /// Takes every change queued so far.
+    pub fn take(&self) -> Vec<CartActivity> {
+        let mut taken = Vec::new();
+        // A view gone with its page has nothing queued.
+        self.pending
+            .try_update_value(|pending| std::mem::swap(pending, &mut taken));
+        taken
+    }
+
+    #[cfg_attr(not(any(feature = "hydrate", feature = "csr")), allow(dead_code))]
+    fn push(&self, activity: CartActivity) {
+        if self
+            .pending
+            .try_update_value(|pending| pending.push(activity))
+            .is_some()
+        {
+            self.tick.try_update(|tick| *tick += 1);
+        }
+    }
+
+    #[cfg_attr(not(any(feature = "hydrate", feature = "csr")), allow(dead_code))]
+    fn is_empty(&self) -> bool {
+        self.pending.try_with_value(Vec::is_empty).unwrap_or(true)
+    }
+}
+
+/// Least time between two fetches of one view.
+pub const COALESCE_MS: u32 = 150;
+
+/// Drains `feed` into `fetch`: at most one fetch every [`COALESCE_MS`] and one at a time;
+/// changes arriving meanwhile wait for the next. Does nothing on the server.
+pub fn coalesce<F, Fut>(feed: ChangeFeed, fetch: F)
+where
+    F: Fn(Vec<CartActivity>) -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    client::coalesce(feed, fetch);
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = (feed, fetch);
 }
 
 impl LiveEvents {
@@ -76,6 +133,20 @@ impl LiveEvents {
         let _ = allowed;
     }
 
+    /// A new change feed for a view; it receives every cart event from now on.
+    pub fn feed(&self) -> ChangeFeed {
+        let feed = ChangeFeed {
+            pending: StoredValue::new(Vec::new()),
+            tick: RwSignal::new(0),
+        };
+        self.feeds.update_value(|feeds| {
+            // Feeds of views gone with their page are dropped here.
+            feeds.retain(|feed| feed.tick.try_get_untracked().is_some());
+            feeds.push(feed);
+        });
+        feed
+    }
+
     /// Sends a line over the websocket as it is (the status page's text box).
     pub fn send_line(&self, line: String) {
         self.outgoing.with_value(|sender| {
@@ -92,9 +163,11 @@ pub fn provide_live_events() -> LiveEvents {
         state: RwSignal::new(LinkState::Connecting),
         last: RwSignal::new(None),
         resyncs: RwSignal::new(0),
+        went_live: RwSignal::new(0),
         raw: RwSignal::new(Vec::new()),
         outgoing: StoredValue::new(None),
         decided: StoredValue::new(false),
+        feeds: StoredValue::new(Vec::new()),
     };
     provide_context(live);
     live
@@ -122,8 +195,10 @@ mod client {
     /// Raw frames kept for the status page.
     const RAW_KEPT: usize = 200;
 
-    /// Reads one frame: updates `last` for cart activity and `resyncs` for resync frames.
-    fn apply_frame(live: LiveEvents, text: &str) {
+    /// Reads one frame: queues cart activity in every view's feed and updates `last`;
+    /// counts resync frames; on `listening`, marks the link live (and, when it is back
+    /// after a gap, counts a resync).
+    fn apply_frame(live: LiveEvents, text: &str, back_after_gap: &mut bool) {
         live.raw.update(|raw| {
             raw.push(text.to_string());
             if raw.len() > RAW_KEPT {
@@ -131,11 +206,95 @@ mod client {
             }
         });
         match read_server_frame(text) {
-            Some(ServerFrame::CartActivity(activity)) => live.last.set(Some(activity)),
+            Some(ServerFrame::CartActivity(activity)) => {
+                live.feeds.with_value(|feeds| {
+                    for feed in feeds.iter() {
+                        // A view gone with its page no longer takes changes.
+                        if feed.tick.try_get_untracked().is_some() {
+                            feed.push(activity.clone());
+                        }
+                    }
+                });
+                live.last.set(Some(activity));
+            }
             Some(ServerFrame::Resync) => live.resyncs.update(|n| *n += 1),
-            Some(ServerFrame::Listening) => live.state.set(LinkState::Live),
+            Some(ServerFrame::Listening) => {
+                // Both in one tick: views keyed on them load afresh once.
+                if std::mem::take(back_after_gap) {
+                    live.resyncs.update(|n| *n += 1);
+                }
+                live.went_live.update(|n| *n += 1);
+                live.state.set(LinkState::Live);
+            }
             Some(ServerFrame::Error(_)) | None => {}
         }
+    }
+
+    /// See [`super::coalesce`].
+    pub(super) fn coalesce<F, Fut>(feed: super::ChangeFeed, fetch: F)
+    where
+        F: Fn(Vec<super::CartActivity>) -> Fut + Clone + 'static,
+        Fut: std::future::Future<Output = ()> + 'static,
+    {
+        #[derive(Default)]
+        struct Pace {
+            in_flight: bool,
+            timer_set: bool,
+            last_start: f64,
+        }
+        let pace: StoredValue<Pace, LocalStorage> = StoredValue::new_local(Pace::default());
+        fn schedule<F, Fut>(
+            feed: super::ChangeFeed,
+            pace: StoredValue<Pace, LocalStorage>,
+            fetch: F,
+        ) where
+            F: Fn(Vec<super::CartActivity>) -> Fut + Clone + 'static,
+            Fut: std::future::Future<Output = ()> + 'static,
+        {
+            let busy = pace
+                .try_with_value(|pace| pace.in_flight || pace.timer_set)
+                .unwrap_or(true);
+            if busy || feed.is_empty() {
+                return;
+            }
+            let Some(wait) = pace.try_update_value(|pace| {
+                pace.timer_set = true;
+                (pace.last_start + f64::from(super::COALESCE_MS) - js_sys::Date::now()).max(0.0)
+            }) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+                if pace
+                    .try_update_value(|pace| pace.timer_set = false)
+                    .is_none()
+                {
+                    return;
+                }
+                let changes = feed.take();
+                if changes.is_empty() {
+                    return;
+                }
+                let started = pace.try_update_value(|pace| {
+                    pace.in_flight = true;
+                    pace.last_start = js_sys::Date::now();
+                });
+                if started.is_none() {
+                    return;
+                }
+                fetch.clone()(changes).await;
+                if pace
+                    .try_update_value(|pace| pace.in_flight = false)
+                    .is_some()
+                {
+                    schedule(feed, pace, fetch);
+                }
+            });
+        }
+        Effect::new(move |_| {
+            feed.tick.track();
+            schedule(feed, pace, fetch.clone());
+        });
     }
 
     /// The close code the relay uses when the staff session behind the link ended.
@@ -191,10 +350,8 @@ mod client {
                 let (mut sink, stream) = socket.split();
                 let listen = Message::Text(r#"{"listen":"cart_activity"}"#.to_string());
                 if sink.send(listen).await.is_ok() {
-                    if failures > 0 {
-                        // Back after a gap: anything may have changed meanwhile.
-                        live.resyncs.update(|n| *n += 1);
-                    }
+                    // Back after a gap: anything may have changed meanwhile.
+                    let mut back_after_gap = failures > 0;
                     let mut wakes = futures::stream::select(
                         stream.map(Wake::Frame),
                         (&mut lines).map(Wake::Line),
@@ -206,7 +363,7 @@ mod client {
                         match wake {
                             Wake::Frame(Ok(Message::Text(text))) => {
                                 failures = 0;
-                                apply_frame(live, &text);
+                                apply_frame(live, &text, &mut back_after_gap);
                             }
                             Wake::Frame(Ok(Message::Bytes(_))) => {}
                             Wake::Frame(Err(WebSocketError::ConnectionClose(close)))

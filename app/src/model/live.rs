@@ -26,6 +26,12 @@ pub struct CartActivity {
     pub status: Option<String>,
 }
 
+/// Ops that say who is with a cart; they come with the cart's version unchanged, so views
+/// fetch presence apart from the versioned cart.
+pub fn is_presence(op: &str) -> bool {
+    matches!(op, "shopper_online" | "shopper_offline" | "rep_viewing")
+}
+
 /// A subscription request: `{"listen":"cart_activity"}` or with `"cart_id": 42`.
 #[derive(Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

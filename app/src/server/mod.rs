@@ -15,7 +15,9 @@ pub mod redis_store;
 pub mod seed;
 pub mod shopper;
 pub mod staff;
+pub mod staff_cache;
 pub mod state;
+pub mod summary_cache;
 
 pub use config::Config;
 pub use state::AppState;

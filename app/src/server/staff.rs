@@ -206,6 +206,9 @@ async fn announce_session_end(state: &AppState, session: &Session) {
 /// Ends the staff session: the record is deleted from Postgres, the cookie cleared, and the
 /// session's live sockets closed.
 pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    if let Some(id) = session.id() {
+        state.staff_cache.forget_session(&id.to_string());
+    }
     announce_session_end(state, session).await;
     session
         .flush()
@@ -248,6 +251,33 @@ pub async fn signed_in(
 
 /// Like [`signed_in`], with what a live socket needs to be revoked later.
 pub async fn claim(state: &AppState, session: &Session) -> Result<Option<SessionClaim>, AppError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let session_id = session.id().map(|id| id.to_string());
+    if let Some(id) = &session_id {
+        if let Some((claim, seen)) = state.staff_cache.get(id) {
+            let idle = state.config.staff_idle_timeout.as_secs() as i64;
+            let fresh = now - seen <= idle && now < claim.ends_at;
+            if fresh && now - seen < resave_after(state) {
+                return Ok(Some(claim));
+            }
+            // Expired, or due to be saved again: the full path below does either.
+            state.staff_cache.forget_session(id);
+        }
+    }
+    let claim = load_claim(state, session, now).await?;
+    if let (Some(id), Some((claim, seen))) = (&session_id, &claim) {
+        state.staff_cache.put(id, claim.clone(), *seen);
+    }
+    Ok(claim.map(|(claim, _)| claim))
+}
+
+/// The claim read from the session store and the staff table, with when the session was
+/// last saved; saves the session again when it is due.
+async fn load_claim(
+    state: &AppState,
+    session: &Session,
+    now: i64,
+) -> Result<Option<(SessionClaim, i64)>, AppError> {
     // The session store is Postgres: when it cannot be read, the member is not signed out,
     // the store is unavailable (503, not 401).
     let record: Option<SignedIn> = session.get(SIGNED_IN_KEY).await.map_err(|error| {
@@ -257,7 +287,6 @@ pub async fn claim(state: &AppState, session: &Session) -> Result<Option<Session
     let Some(mut record) = record else {
         return Ok(None);
     };
-    let now = OffsetDateTime::now_utc().unix_timestamp();
     let max_age = state.config.staff_session_max_age.as_secs() as i64;
     if now - record.at > max_age {
         tracing::info!(username = %record.username, "staff session reached its maximum age");
@@ -273,15 +302,18 @@ pub async fn claim(state: &AppState, session: &Session) -> Result<Option<Session
             tracing::warn!(%error, "could not extend the staff session");
         }
     }
-    Ok(Some(SessionClaim {
-        staff,
-        session_key: session
-            .id()
-            .map(|id| session_key(&id.to_string()))
-            .unwrap_or_default(),
-        session_id: session.id().map(|id| id.to_string()).unwrap_or_default(),
-        ends_at: record.at + max_age,
-    }))
+    Ok(Some((
+        SessionClaim {
+            staff,
+            session_key: session
+                .id()
+                .map(|id| session_key(&id.to_string()))
+                .unwrap_or_default(),
+            session_id: session.id().map(|id| id.to_string()).unwrap_or_default(),
+            ends_at: record.at + max_age,
+        },
+        record.seen,
+    )))
 }
 
 /// How long after a save a request saves the session again: a tenth of the idle timeout, at

@@ -20,6 +20,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This process's live event fan-out.
     pub hub: Hub,
+    /// Who staff sessions belong to, remembered for a few seconds (see `staff_cache`).
+    pub staff_cache: super::staff_cache::StaffCache,
+    /// Cart summaries by cart and version (see `summary_cache`).
+    pub summaries: super::summary_cache::SummaryCache,
     /// Password checks that may run at once (see `staff::password_check_slots`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the process begins to shut down: every task and long-lived response

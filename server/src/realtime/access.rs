@@ -119,6 +119,12 @@ impl AccessWatch {
 
     /// Acts on one staff notification.
     async fn apply(&self, state: &AppState, notice: StaffNotice) {
+        match &notice {
+            StaffNotice::SessionEnded { session_key } => {
+                state.staff_cache.forget_session_key(session_key)
+            }
+            StaffNotice::Changed { staff_id } => state.staff_cache.forget_staff(*staff_id),
+        }
         match notice {
             StaffNotice::SessionEnded { session_key } => {
                 self.revoke_where("the session was logged out", |claim| {

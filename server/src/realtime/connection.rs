@@ -91,23 +91,88 @@ impl Connection {
         self.revoked.notify_one();
     }
 
-    /// Relays an event if the client listens for it. Called by a fan-out thread.
-    pub fn relay(&self, outgoing: &Outgoing) {
+    /// Relays the events of `batch` the client listens for, in order; when the socket has
+    /// room, all of them go out in one write (a fan-out pass that fell behind takes every
+    /// waiting event at once). Called by a fan-out thread.
+    pub fn relay(&self, batch: &[Outgoing]) {
         let mut state = self.lock();
-        let wanted = match outgoing.cart_id {
-            Some(cart_id) => state.subscription.wants(cart_id),
-            None => state.subscription != Subscription::None,
+        if state.closing || state.subscription == Subscription::None {
+            return;
+        }
+        let subscription = state.subscription;
+        let mut wanted = batch.iter().filter(|outgoing| match outgoing.cart_id {
+            Some(cart_id) => subscription.wants(cart_id),
+            None => true,
+        });
+        let mut frames: [Option<Bytes>; FRAMES_PER_WRITE] = [const { None }; FRAMES_PER_WRITE];
+        let mut count = 0;
+        for outgoing in wanted.by_ref() {
+            // Once one event is missed the later ones are dropped too until the resync: the
+            // client refetches everything then, and events after a gap would only mislead it.
+            if state.missed > 0 || state.queue.len() + count >= QUEUE_CAPACITY {
+                state.missed += 1;
+                continue;
+            }
+            frames[count] = Some(outgoing.frame.clone());
+            count += 1;
+            if count == FRAMES_PER_WRITE {
+                self.push_all(&mut state, &mut frames[..count]);
+                count = 0;
+            }
+        }
+        if count > 0 {
+            self.push_all(&mut state, &mut frames[..count]);
+        }
+    }
+
+    /// Writes `frames` (taken out of the slots) in one vectored write when nothing is queued,
+    /// queueing whatever the socket did not take; otherwise queues them all.
+    fn push_all(&self, state: &mut State, frames: &mut [Option<Bytes>]) {
+        if frames.len() == 1 {
+            if let Some(frame) = frames[0].take() {
+                self.push(state, frame);
+            }
+            return;
+        }
+        if state.failed.is_some() {
+            return;
+        }
+        if !state.queue.is_empty() {
+            state
+                .queue
+                .extend(frames.iter_mut().filter_map(Option::take));
+            return;
+        }
+        // Nothing queued: straight into the socket, as in `push` (same reasoning for the
+        // no-op waker).
+        let mut slices = [IoSlice::new(&[]); FRAMES_PER_WRITE];
+        for (slice, frame) in slices.iter_mut().zip(frames.iter()) {
+            *slice = IoSlice::new(frame.as_deref().unwrap_or_default());
+        }
+        let mut no_wake = Context::from_waker(Waker::noop());
+        let written = match Pin::new(&mut state.io)
+            .poll_write_vectored(&mut no_wake, &slices[..frames.len()])
+        {
+            Poll::Ready(Ok(written)) => written,
+            Poll::Pending => 0,
+            Poll::Ready(Err(error)) => {
+                state.failed = Some(error);
+                self.drain_needed.notify_one();
+                return;
+            }
         };
-        if !wanted || state.closing {
-            return;
+        let mut skip = written;
+        for frame in frames.iter_mut().filter_map(Option::take) {
+            if skip >= frame.len() {
+                skip -= frame.len();
+            } else {
+                state.queue.push_back(frame.slice(skip..));
+                skip = 0;
+            }
         }
-        // Once one event is missed the later ones are dropped too until the resync: the client
-        // refetches everything then, and events after a gap would only mislead it meanwhile.
-        if state.missed > 0 || state.queue.len() >= QUEUE_CAPACITY {
-            state.missed += 1;
-            return;
+        if !state.queue.is_empty() {
+            self.drain_needed.notify_one();
         }
-        self.push(&mut state, outgoing.frame.clone());
     }
 
     /// Sends one of the connection's own frames (a reply or a ping); these are never dropped.

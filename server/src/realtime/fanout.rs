@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use app::model::live;
 use app::server::realtime::{Event, Hub};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::broadcast::Receiver;
 
 use super::connection::{Connection, Outgoing};
@@ -102,8 +102,8 @@ impl Shard {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Hands `outgoing` to every connection of the shard.
-    fn relay(&self, outgoing: &Outgoing, batch: &mut Vec<Arc<Connection>>) {
+    /// Hands the events of `outgoing` to every connection of the shard.
+    fn relay(&self, outgoing: &[Outgoing], batch: &mut Vec<Arc<Connection>>) {
         let mut from = 0;
         loop {
             batch.clear();
@@ -129,35 +129,62 @@ impl Shard {
     }
 }
 
-/// One fan-out thread: every event from the hub, to every connection of its shard.
+/// Events one fan-out pass takes at most when it has fallen behind.
+const MAX_BATCH: usize = 256;
+
+/// One fan-out thread: every event from the hub, to every connection of its shard. When
+/// events arrive faster than a pass over the shard, the next pass takes every event waiting,
+/// and each socket gets them in one write (still one frame per event).
 fn relay_events(shard: &Shard, mut events: Receiver<Event>) {
-    let mut batch = Vec::with_capacity(CHUNK);
+    let mut connections = Vec::with_capacity(CHUNK);
+    let mut batch: Vec<Outgoing> = Vec::with_capacity(MAX_BATCH);
     loop {
-        let outgoing = match events.blocking_recv() {
-            Ok(Event::Activity { cart_id, frame, .. }) => Outgoing {
-                cart_id: Some(cart_id),
-                frame: frame::text(frame.as_str()),
-            },
-            Ok(Event::Resync { frame }) => Outgoing {
-                cart_id: None,
-                frame: frame::text(frame.as_str()),
-            },
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(
-                    missed,
-                    "the fan-out fell behind; asking its clients to resync"
-                );
-                Outgoing {
-                    cart_id: None,
-                    frame: frame::text(&live::resync_frame("lagged", Some(missed))),
-                }
-            }
-            // Not for clients: the access watch acts on these.
-            Ok(Event::Staff(_)) => continue,
+        batch.clear();
+        match events.blocking_recv() {
+            Ok(event) => batch.extend(outgoing(event)),
+            Err(RecvError::Lagged(missed)) => batch.push(lagged(missed)),
             Err(RecvError::Closed) => {
                 return tracing::info!("the hub closed; fan-out thread ending");
             }
-        };
-        shard.relay(&outgoing, &mut batch);
+        }
+        while batch.len() < MAX_BATCH {
+            match events.try_recv() {
+                Ok(event) => batch.extend(outgoing(event)),
+                Err(TryRecvError::Lagged(missed)) => batch.push(lagged(missed)),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
+        }
+        if !batch.is_empty() {
+            shard.relay(&batch, &mut connections);
+        }
+    }
+}
+
+/// What a hub event becomes on the sockets; `None` for events that are not for clients.
+fn outgoing(event: Event) -> Option<Outgoing> {
+    match event {
+        Event::Activity { cart_id, frame, .. } => Some(Outgoing {
+            cart_id: Some(cart_id),
+            frame: frame::text(frame.as_str()),
+        }),
+        Event::Resync { frame } => Some(Outgoing {
+            cart_id: None,
+            frame: frame::text(frame.as_str()),
+        }),
+        // Not for clients: the access watch acts on these.
+        Event::Staff(_) => None,
+    }
+}
+
+/// The fan-out itself fell `missed` events behind the hub: every client resyncs.
+fn lagged(missed: u64) -> Outgoing {
+    tracing::warn!(
+        missed,
+        "the fan-out fell behind; asking its clients to resync"
+    );
+    metrics::counter!("tandem_resyncs_total", "reason" => "lagged").increment(1);
+    Outgoing {
+        cart_id: None,
+        frame: frame::text(&live::resync_frame("lagged", Some(missed))),
     }
 }

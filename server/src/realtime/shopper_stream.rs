@@ -4,11 +4,14 @@
 //! to that one cart. A browser without a cart gets 204 (EventSource then stops asking), and
 //! crawlers, which do not run JavaScript, never open it: it costs nothing until a shopper
 //! with a cart has a page open. While it is open the shopper counts as "on the site" for reps.
+//! The stream subscribes to its own cart in the hub's per-cart index: other carts' events
+//! never wake it.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::server::realtime::Event as HubEvent;
+use app::server::realtime::hub::CartSubscription;
+use app::server::realtime::CartEvent;
 use app::server::{presence, shopper, AppState};
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -16,8 +19,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures::stream::{self, Stream};
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::broadcast::Receiver;
 
 /// How often the presence mark is refreshed while the stream is open.
 const PRESENCE_REFRESH: Duration = Duration::from_secs(15);
@@ -31,7 +32,7 @@ pub async fn cart_live(Extension(state): Extension<AppState>, request: Request) 
         Err(error) => return (error.status(), error.to_string()).into_response(),
     };
     presence::shopper_here(&state, cart_id).await;
-    let events = state.hub.subscribe();
+    let events = state.hub.subscribe_cart(cart_id);
     Sse::new(cart_events(state, cart_id, events))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
         .into_response()
@@ -65,7 +66,7 @@ async fn cart_is_active(state: &AppState, cart_id: i64) -> bool {
 fn cart_events(
     state: AppState,
     cart_id: i64,
-    events: Receiver<HubEvent>,
+    events: CartSubscription,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     metrics::gauge!("tandem_live_sockets", "kind" => "event_stream").increment(1.0);
     let presence = Presence { state, cart_id };
@@ -83,27 +84,18 @@ fn cart_events(
                     event = events.recv() => {
                         let out = match event {
                             // The cart was ordered or closed: nothing more to stream.
-                            Ok(HubEvent::Activity { cart_id: id, active: false, .. }) if id == cart_id => {
-                                return None;
+                            Some(CartEvent::Activity { active: false, .. }) => return None,
+                            Some(CartEvent::Activity { payload, .. }) => {
+                                Event::default().event("cart").data(payload.as_ref())
                             }
-                            Ok(HubEvent::Activity { cart_id: id, frame, .. }) if id == cart_id => {
-                                // The frame is ["cart_activity",<payload>]: send the payload.
-                                let payload = frame
-                                    .strip_prefix("[\"cart_activity\",")
-                                    .and_then(|rest| rest.strip_suffix(']'))
-                                    .unwrap_or("{}")
-                                    .to_string();
-                                Event::default().event("cart").data(payload)
-                            }
-                            Ok(HubEvent::Activity { .. } | HubEvent::Staff(_)) => continue,
-                            Ok(HubEvent::Resync { .. }) | Err(RecvError::Lagged(_)) => {
+                            Some(CartEvent::Resync) => {
                                 // Events were missed, the cart's closing perhaps among them.
                                 if !cart_is_active(&presence.state, presence.cart_id).await {
                                     return None;
                                 }
                                 Event::default().event("resync").data("{}")
                             }
-                            Err(RecvError::Closed) => return None,
+                            None => return None,
                         };
                         return Some((Ok(out), (events, refresh, presence)));
                     }

@@ -7,6 +7,7 @@ mod discount_cap;
 mod drills;
 mod events;
 mod helpers;
+mod live_views;
 mod login_limits;
 mod rep;
 mod revocation;

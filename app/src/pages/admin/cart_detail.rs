@@ -10,10 +10,10 @@ use super::layout::CurrentStaff;
 use super::rep_tools::{
     provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink,
 };
-use crate::api::admin::get_cart_detail;
+use crate::api::admin::{get_cart_detail, get_cart_presence};
 use crate::components::clock::{now_ms, HIGHLIGHT_MS};
 use crate::components::error_notice::ErrorNotice;
-use crate::components::live::use_live_events;
+use crate::components::live::{coalesce, is_presence, use_live_events};
 use crate::error::AppError;
 use crate::model::admin::{describe_idle, CartDetail};
 use crate::model::cart::CartView;
@@ -30,30 +30,16 @@ pub fn AdminCartPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    // Refetched when this cart's version moves on, and after every resync.
+    // Loaded whole on arrival, after a resync and after the rep's own actions; between
+    // those, this cart's events are drained (at most one request per 150 ms, one at a time)
+    // into a fetch of the detail when its version moved on, or of presence alone.
     let live = use_live_events();
-    let this_cart_version = Memo::new(move |_| {
-        let id = cart_id()?;
-        live?
-            .last
-            .get()
-            .filter(|event| event.cart_id == id)
-            // The op too: presence changes come with an unchanged version.
-            .map(|event| (event.version, event.op))
-    });
-    let resyncs = move || live.map(|live| live.resyncs.get()).unwrap_or(0);
+    let reloads = move || live.map(|live| (live.resyncs.get(), live.went_live.get()));
     let actions = provide_rep_actions();
     keep_marked_as_viewing(cart_id);
     let detail = Resource::new(
-        move || {
-            (
-                cart_id(),
-                this_cart_version.get(),
-                resyncs(),
-                actions.revision.get(),
-            )
-        },
-        |(id, _, _, _)| async move {
+        move || (cart_id(), reloads(), actions.revision.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => get_cart_detail(id).await,
                 None => Err(AppError::NotFound(
@@ -62,34 +48,93 @@ pub fn AdminCartPage() -> impl IntoView {
             }
         },
     );
+    // The detail on screen: set from each load, replaced or patched by live changes.
+    let shown = RwSignal::new(None::<CartDetail>);
+    if let Some(live) = live {
+        coalesce(live.feed(), move |changes| async move {
+            let Some(id) = params
+                .try_with_untracked(|params| params.get("id"))
+                .flatten()
+                .and_then(|id| id.parse::<i64>().ok())
+            else {
+                return;
+            };
+            let Some(Some(shown_version)) =
+                shown.try_with_untracked(|shown| shown.as_ref().map(|d| d.cart.version))
+            else {
+                return;
+            };
+            let ours = changes.iter().filter(|change| change.cart_id == id);
+            let moved_on = ours
+                .clone()
+                .any(|change| !is_presence(&change.op) && change.version > shown_version);
+            if moved_on {
+                match get_cart_detail(id).await {
+                    Ok(fresh) => {
+                        shown.try_update(|shown| {
+                            if shown
+                                .as_ref()
+                                .is_none_or(|d| d.cart.version <= fresh.cart.version)
+                            {
+                                *shown = Some(fresh);
+                            }
+                        });
+                    }
+                    Err(_) => {
+                        if shown.try_get_untracked().is_some() {
+                            detail.refetch();
+                        }
+                    }
+                }
+            } else if ours.clone().any(|change| is_presence(&change.op)) {
+                if let Ok(presence) = get_cart_presence(id).await {
+                    shown.try_update(|shown| {
+                        if let Some(shown) = shown {
+                            shown.shopper_online = presence.shopper_online;
+                        }
+                    });
+                }
+            }
+        });
+    }
     // What the rep saw before, to highlight lines that changed (for a few seconds, however
     // many refreshes happen meanwhile).
     let previous = StoredValue::new(None::<CartView>);
     let changed_at = StoredValue::new(HashMap::<i64, f64>::new());
+    let draw = move |detail: CartDetail| {
+        let now = now_ms();
+        let newly = previous
+            .try_with_value(|before| changed_lines(before.as_ref(), &detail.cart))
+            .unwrap_or_default();
+        previous.try_set_value(Some(detail.cart.clone()));
+        changed_at.try_update_value(|at| {
+            for product_id in newly {
+                at.insert(product_id, now);
+            }
+        });
+        let changed = changed_at
+            .try_with_value(|at| {
+                at.iter()
+                    .filter(|(_, when)| now - **when < HIGHLIGHT_MS)
+                    .map(|(product_id, _)| *product_id)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        view! { <CartDetailView detail changed/> }
+    };
     view! {
         {move || actions.error.get().map(|error| view! { <ErrorNotice error/> })}
         <Transition fallback=|| view! { <p>"Loading the cart…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => {
-                        let now = now_ms();
-                        let newly = previous
-                            .with_value(|before| changed_lines(before.as_ref(), &detail.cart));
-                        previous.set_value(Some(detail.cart.clone()));
-                        changed_at.update_value(|at| {
-                            for product_id in newly {
-                                at.insert(product_id, now);
-                            }
-                        });
-                        let changed = changed_at.with_value(|at| {
-                            at.iter()
-                                .filter(|(_, when)| now - **when < HIGHLIGHT_MS)
-                                .map(|(product_id, _)| *product_id)
-                                .collect::<Vec<_>>()
-                        });
-                        view! { <CartDetailView detail changed/> }.into_any()
+                        shown.set(Some(detail));
+                        (move || shown.get().map(draw)).into_any()
                     }
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Err(error) => {
+                        shown.set(None);
+                        view! { <ErrorNotice error/> }.into_any()
+                    }
                 }
             })}
         </Transition>

@@ -10,14 +10,14 @@ use sqlx::PgPool;
 
 use super::{cart, escape_like};
 use crate::error::AppError;
-use crate::model::admin::{describe_device, CartDetail, CartSummary, FinderResult};
+use crate::model::admin::{describe_device, CartDetail, CartList, CartSummary, FinderResult};
 use crate::model::help_code::HelpCode;
 use crate::model::order::{display_order_number, parse_order_number};
 use crate::model::page::Page;
 use crate::model::pricing::{price, Discount, LineInput};
 
 /// Most rows a page of any list holds.
-pub const LIST_LIMIT: i64 = 50;
+pub const LIST_LIMIT: i64 = crate::model::admin::CARTS_PER_PAGE as i64;
 
 /// A cart chosen for a list, with its place in the order.
 #[derive(sqlx::FromRow)]
@@ -32,17 +32,19 @@ struct SummaryRow {
     cart_id: i64,
     help_code: String,
     version: i64,
-    idle_seconds: i64,
+    status: String,
+    updated_at: String,
     customer: Option<String>,
     user_agent: String,
 }
 
 /// Summaries of the given carts (already chosen and limited), most recent activity first,
 /// their totals priced with every discount in force.
-async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSummary>> {
+#[tracing::instrument(name = "db.cart_summaries", skip(db, cart_ids), fields(carts = cart_ids.len()))]
+pub async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSummary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "select c.cart_id, c.help_code, c.version,
-                extract(epoch from now() - c.updated_at)::bigint as idle_seconds,
+        "select c.cart_id, c.help_code, c.version, c.status,
+                to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') as updated_at,
                 case when cu.customer_id is null then null
                      else cu.name || ' <' || cu.email || '>'
                           || case when cu.source = 'cart_link' then ' (unverified)' else '' end
@@ -65,9 +67,10 @@ async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSummar
                 cart_id: row.cart_id,
                 help_code: display_code(&row.help_code),
                 version: row.version,
+                status: row.status,
                 item_count,
                 total_cents,
-                idle_seconds: row.idle_seconds,
+                updated_at: row.updated_at,
                 customer: row.customer,
                 device: describe_device(&row.user_agent),
             }
@@ -152,12 +155,18 @@ async fn page_of(db: &PgPool, mut chosen: Vec<Chosen>) -> sqlx::Result<Page<Cart
 const POSITION: &str =
     "to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') as position";
 
+/// This process's clock as the pages show it (RFC 3339, UTC, to the microsecond). Not the
+/// database's: asking it would cost every live refetch a query.
+pub fn now() -> String {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_micros() as i64);
+    crate::model::admin::format_utc(micros)
+}
+
 /// Active carts, most recent activity first, a page after `cursor`.
 #[tracing::instrument(name = "db.active_carts", skip(db))]
-pub async fn active_carts(
-    db: &PgPool,
-    cursor: Option<&str>,
-) -> Result<Page<CartSummary>, AppError> {
+pub async fn active_carts(db: &PgPool, cursor: Option<&str>) -> Result<CartList, AppError> {
     let after = parse_cursor(cursor)?;
     let chosen: Vec<Chosen> = sqlx::query_as(&format!(
         "select c.cart_id, {POSITION} from cart c
@@ -170,7 +179,12 @@ pub async fn active_carts(
     .bind(LIST_LIMIT + 1)
     .fetch_all(db)
     .await?;
-    Ok(page_of(db, chosen).await?)
+    let page = page_of(db, chosen).await?;
+    Ok(CartList {
+        items: page.items,
+        next: page.next,
+        as_of: now(),
+    })
 }
 
 /// Finds carts and orders by what a rep types: a help code (any case, dash optional) goes
@@ -195,10 +209,12 @@ pub async fn find(
         return Err(AppError::Invalid("That search is too long.".into()));
     }
     let after = parse_cursor(cursor)?;
+    let as_of = now();
     let empty = |matched_by: &str| FinderResult {
         matched_by: matched_by.into(),
         carts: Vec::new(),
         next: None,
+        as_of: as_of.clone(),
         exact_cart: None,
         exact_order: None,
         orders: Vec::new(),
@@ -262,6 +278,7 @@ pub async fn find(
                 matched_by: "customer".into(),
                 carts: page.items,
                 next: page.next,
+                as_of: as_of.clone(),
                 exact_cart: None,
                 exact_order: None,
                 orders,

@@ -1,17 +1,21 @@
 //! Fan-out of cart events to every connection of this process, and the registry of those
 //! connections for the status page.
 //!
-//! Events carry their pre-rendered text frame, shared by reference count. Subscribers are
-//! the websocket fan-out threads (one per core, each writing to its share of the staff
-//! connections) and the shoppers' event streams. The broadcast channel is bounded: a
-//! subscriber more than `CAPACITY` events behind is told to resync instead of slowing the
-//! sender or the others.
+//! Events carry their pre-rendered text frame, shared by reference count. The broadcast
+//! channel's subscribers are the websocket fan-out threads (one per core, each writing to its
+//! share of the staff connections); it is bounded: a subscriber more than `CAPACITY` events
+//! behind is told to resync instead of slowing the sender or the others. Shoppers' event
+//! streams are not on it: each subscribes to its own cart ([`Hub::subscribe_cart`]) and hears
+//! that cart's events only, so an open stream costs nothing when other carts change. Staff
+//! notices have a channel of their own. Changes to what cart summaries and catalog pages show
+//! beyond a cart's version (prices, stock, customers) move the hub's epochs, which caches
+//! compare with what they hold.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// Events a subscriber (and, in the websocket relay, a connection) may fall behind before it
 /// must resync.
@@ -25,11 +29,12 @@ pub type Frame = axum::extract::ws::Utf8Bytes;
 /// Something every subscriber hears.
 #[derive(Clone, Debug)]
 pub enum Event {
-    /// A cart changed: its id (for filtering), whether it is still active, and the frame
-    /// `["cart_activity",<payload>]`.
+    /// A cart changed: its id (for filtering), whether it is still active, the payload as
+    /// the database sent it, and the frame `["cart_activity",<payload>]`.
     Activity {
         cart_id: i64,
         active: bool,
+        payload: Arc<str>,
         frame: Frame,
     },
     /// Events may have been lost (the LISTEN connection dropped): refetch everything.
@@ -78,6 +83,7 @@ impl Event {
         Some(Event::Activity {
             cart_id,
             active,
+            payload: Arc::from(payload),
             frame: crate::model::live::activity_frame(payload).into(),
         })
     }
@@ -86,6 +92,50 @@ impl Event {
     pub fn resync(reason: &str) -> Self {
         Event::Resync {
             frame: crate::model::live::resync_frame(reason, None).into(),
+        }
+    }
+}
+
+/// What a shopper's event stream hears about its cart.
+#[derive(Clone, Debug)]
+pub enum CartEvent {
+    /// The cart changed: the payload as the database sent it, and whether it is still active.
+    Activity { payload: Arc<str>, active: bool },
+    /// Events may have been missed: refetch.
+    Resync,
+}
+
+/// Events a shopper's stream may have waiting before it is told to resync.
+const STREAM_CAPACITY: usize = 64;
+
+/// One shopper stream's place in the per-cart index.
+struct StreamSlot {
+    id: u64,
+    sender: mpsc::Sender<CartEvent>,
+    /// Set when an event could not be queued: the stream resyncs once it has caught up.
+    lagged: Arc<AtomicBool>,
+}
+
+/// What a cart change announced on `catalog_activity` was about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogChange {
+    /// A product's price, name or description, or a product added or removed.
+    Prices,
+    /// Only a product's stock.
+    Stock,
+    /// A customer's name, email or standing.
+    Customers,
+}
+
+impl CatalogChange {
+    /// Reads a `catalog_activity` payload.
+    pub fn from_notification(payload: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+        match value.get("what")?.as_str()? {
+            "prices" => Some(CatalogChange::Prices),
+            "stock" => Some(CatalogChange::Stock),
+            "customers" => Some(CatalogChange::Customers),
+            _ => None,
         }
     }
 }
@@ -107,7 +157,15 @@ struct Inner {
     /// Per staff member, how many connections they have opened (for `<username>-<n>`).
     per_user: Mutex<HashMap<String, u64>>,
     /// Whether the LISTEN connection is in force (for readiness).
-    listening: std::sync::atomic::AtomicBool,
+    listening: AtomicBool,
+    /// Shoppers' event streams by cart.
+    streams: Mutex<HashMap<i64, Vec<StreamSlot>>>,
+    next_stream: AtomicU64,
+    /// Moves whenever what a cart summary shows changes without the cart's version moving
+    /// (a price, a customer), or such a change may have been missed.
+    summary_epoch: AtomicU64,
+    /// Moves on any catalog change (stock included), or when one may have been missed.
+    catalog_epoch: AtomicU64,
 }
 
 impl Default for Hub {
@@ -127,12 +185,17 @@ impl Hub {
                 next_id: AtomicU64::new(1),
                 connections: Mutex::new(BTreeMap::new()),
                 per_user: Mutex::new(HashMap::new()),
-                listening: std::sync::atomic::AtomicBool::new(false),
+                listening: AtomicBool::new(false),
+                streams: Mutex::new(HashMap::new()),
+                next_stream: AtomicU64::new(1),
+                summary_epoch: AtomicU64::new(0),
+                catalog_epoch: AtomicU64::new(0),
             }),
         }
     }
 
-    /// Sends to every subscriber; never waits. Staff notices go to the staff channel.
+    /// Sends to every subscriber; never waits. Staff notices go to the staff channel; a
+    /// cart's events also go to that cart's shopper streams, a resync to all of them.
     pub fn publish(&self, event: Event) {
         // No subscribers is not an error: nobody is watching right now.
         match event {
@@ -140,9 +203,101 @@ impl Hub {
                 let _ = self.inner.staff_sender.send(notice);
             }
             event => {
+                match &event {
+                    Event::Activity {
+                        cart_id,
+                        active,
+                        payload,
+                        ..
+                    } => self.to_streams(Some(*cart_id), || CartEvent::Activity {
+                        payload: payload.clone(),
+                        active: *active,
+                    }),
+                    Event::Resync { .. } => {
+                        // Caches cannot know what they missed either.
+                        self.bump_epochs(CatalogChange::Prices);
+                        self.to_streams(None, || CartEvent::Resync);
+                    }
+                    Event::Staff(_) => {}
+                }
                 let _ = self.inner.sender.send(event);
             }
         }
+    }
+
+    /// Queues `event` for the streams of `cart_id` (of every cart when `None`).
+    fn to_streams(&self, cart_id: Option<i64>, event: impl Fn() -> CartEvent) {
+        let streams = self.inner.streams.lock().expect("hub lock");
+        let deliver = |slots: &Vec<StreamSlot>| {
+            for slot in slots {
+                if slot.sender.try_send(event()).is_err() {
+                    slot.lagged.store(true, Ordering::Relaxed);
+                }
+            }
+        };
+        match cart_id {
+            Some(cart_id) => {
+                if let Some(slots) = streams.get(&cart_id) {
+                    deliver(slots);
+                }
+            }
+            None => streams.values().for_each(deliver),
+        }
+    }
+
+    /// A stream of `cart_id`'s events from now on; it leaves the index when the returned
+    /// subscription is dropped.
+    pub fn subscribe_cart(&self, cart_id: i64) -> CartSubscription {
+        let (sender, receiver) = mpsc::channel(STREAM_CAPACITY);
+        let lagged = Arc::new(AtomicBool::new(false));
+        let id = self.inner.next_stream.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .streams
+            .lock()
+            .expect("hub lock")
+            .entry(cart_id)
+            .or_default()
+            .push(StreamSlot {
+                id,
+                sender,
+                lagged: lagged.clone(),
+            });
+        CartSubscription {
+            hub: self.clone(),
+            cart_id,
+            id,
+            receiver,
+            lagged,
+        }
+    }
+
+    /// How many shopper streams this process holds, across carts.
+    pub fn stream_count(&self) -> usize {
+        self.inner
+            .streams
+            .lock()
+            .expect("hub lock")
+            .values()
+            .map(Vec::len)
+            .sum()
+    }
+
+    /// Records a `catalog_activity` notification: the epochs caches compare with move.
+    pub fn bump_epochs(&self, change: CatalogChange) {
+        self.inner.catalog_epoch.fetch_add(1, Ordering::Relaxed);
+        if change != CatalogChange::Stock {
+            self.inner.summary_epoch.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Moves when a cart summary may show something else at the same cart version.
+    pub fn summary_epoch(&self) -> u64 {
+        self.inner.summary_epoch.load(Ordering::Relaxed)
+    }
+
+    /// Moves on every catalog change, stock included.
+    pub fn catalog_epoch(&self) -> u64 {
+        self.inner.catalog_epoch.load(Ordering::Relaxed)
     }
 
     /// A receiver of every cart event and resync from now on.
@@ -205,6 +360,39 @@ impl Hub {
     }
 }
 
+/// A shopper stream's subscription to one cart's events.
+pub struct CartSubscription {
+    hub: Hub,
+    cart_id: i64,
+    id: u64,
+    receiver: mpsc::Receiver<CartEvent>,
+    lagged: Arc<AtomicBool>,
+}
+
+impl CartSubscription {
+    /// The next event; a resync once the stream has caught up after falling behind; `None`
+    /// when the hub is gone.
+    pub async fn recv(&mut self) -> Option<CartEvent> {
+        if self.receiver.is_empty() && self.lagged.swap(false, Ordering::Relaxed) {
+            return Some(CartEvent::Resync);
+        }
+        self.receiver.recv().await
+    }
+}
+
+impl Drop for CartSubscription {
+    fn drop(&mut self) {
+        if let Ok(mut streams) = self.hub.inner.streams.lock() {
+            if let Some(slots) = streams.get_mut(&self.cart_id) {
+                slots.retain(|slot| slot.id != self.id);
+                if slots.is_empty() {
+                    streams.remove(&self.cart_id);
+                }
+            }
+        }
+    }
+}
+
 /// Keeps a connection in the registry while it lives.
 pub struct ConnectionGuard {
     hub: Hub,
@@ -239,6 +427,7 @@ mod tests {
             cart_id,
             active,
             frame,
+            ..
         } = event
         else {
             panic!("an activity event");
@@ -268,6 +457,27 @@ mod tests {
             })
         );
         assert_eq!(StaffNotice::from_notification(r#"{"op":"x"}"#), None);
+    }
+
+    #[tokio::test]
+    async fn a_shopper_stream_hears_its_own_cart_only_and_leaves_the_index_when_dropped() {
+        let hub = Hub::new();
+        let mut mine = hub.subscribe_cart(7);
+        let other = hub.subscribe_cart(8);
+        hub.publish(Event::from_notification(r#"{"cart_id":8,"op":"x","version":2}"#).unwrap());
+        hub.publish(Event::from_notification(r#"{"cart_id":7,"op":"y","version":3}"#).unwrap());
+        match mine.recv().await {
+            Some(CartEvent::Activity { payload, active }) => {
+                assert!(payload.contains("\"op\":\"y\""), "{payload}");
+                assert!(active);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(hub.stream_count(), 2);
+        drop(other);
+        assert_eq!(hub.stream_count(), 1);
+        hub.publish(Event::resync("listener_reconnected"));
+        assert!(matches!(mine.recv().await, Some(CartEvent::Resync)));
     }
 
     #[test]

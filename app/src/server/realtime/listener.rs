@@ -12,12 +12,14 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 
-use super::hub::{Event, Hub, StaffNotice};
+use super::hub::{CatalogChange, Event, Hub, StaffNotice};
 
 /// The channel the cart triggers notify.
 pub const CHANNEL: &str = "cart_activity";
 /// The channel staff changes and ended sessions are announced on.
 pub const STAFF_CHANNEL: &str = "staff_activity";
+/// The channel product and customer changes are announced on.
+pub const CATALOG_CHANNEL: &str = "catalog_activity";
 
 /// Relays every notification on [`CHANNEL`] and [`STAFF_CHANNEL`] to `hub` until `shutdown`
 /// is cancelled, reconnecting whenever the connection is lost.
@@ -64,7 +66,9 @@ pub async fn run(database_url: String, hub: Hub, shutdown: CancellationToken) {
 
 async fn listen(database_url: &str) -> sqlx::Result<PgListener> {
     let mut listener = PgListener::connect(database_url).await?;
-    listener.listen_all([CHANNEL, STAFF_CHANNEL]).await?;
+    listener
+        .listen_all([CHANNEL, STAFF_CHANNEL, CATALOG_CHANNEL])
+        .await?;
     Ok(listener)
 }
 
@@ -75,6 +79,13 @@ async fn relay(listener: &mut PgListener, hub: &Hub) -> String {
         match listener.try_recv().await {
             Ok(Some(notification)) => {
                 let payload = notification.payload();
+                if notification.channel() == CATALOG_CHANNEL {
+                    match CatalogChange::from_notification(payload) {
+                        Some(change) => hub.bump_epochs(change),
+                        None => tracing::warn!(payload, "unexpected catalog notification"),
+                    }
+                    continue;
+                }
                 let event = if notification.channel() == STAFF_CHANNEL {
                     StaffNotice::from_notification(payload).map(Event::Staff)
                 } else {

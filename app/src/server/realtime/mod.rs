@@ -5,4 +5,4 @@
 pub mod hub;
 pub mod listener;
 
-pub use hub::{Event, Hub, StaffNotice};
+pub use hub::{CartEvent, CatalogChange, Event, Hub, StaffNotice};
