@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks (they print figures; they are not tests): the websocket relay against the
-# release server, a burst of logins, and the cart finder against 100k carts.
+# release server, reps keeping their lists current while carts change, a burst of logins,
+# and the cart finder against 100k carts.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 ulimit -n "$(ulimit -Hn)"
 [ -x target/release/server ] || cargo leptos build --release
 cargo bench -p server --bench relay
+cargo bench -p server --bench reps
 cargo bench -p server --bench login
 cargo bench -p server --bench finder

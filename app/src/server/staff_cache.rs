@@ -1,13 +1,15 @@
-//! Who each staff session belongs to, remembered in the process for a few seconds, so a busy
-//! rep's requests (the live pages refetch on every change) cost no database work to
-//! authorise: without it each one loads the session record and the member's roles.
+//! Who each staff session belongs to, remembered in the process, so a busy rep's requests
+//! (the live pages refetch on every change) cost no database work to authorise: without it
+//! each one loads the session record and the member's roles.
 //!
 //! The rules still hold: an entry is dropped at once when the session is logged out or the
 //! member is deactivated or changes roles (by the same revocation notices that close live
-//! sockets, and directly by the server functions that make those changes); idle and absolute
-//! expiry are checked against the remembered times at every request; and an entry is trusted
-//! for [`FRESH_FOR`] at most, which bounds any notice missed while the LISTEN connection was
-//! down.
+//! sockets, and directly by the server functions that make those changes); the access sweep
+//! (every 2 s, two queries for all entries together) drops entries whose session is gone or
+//! whose member changed, which covers notices missed while the LISTEN connection was down
+//! and sessions deleted behind the application's back; idle and absolute expiry are checked
+//! against the remembered times at every request, and the session is read (and saved) again
+//! when it is due to be kept alive. An entry is trusted for [`FRESH_FOR`] at most.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 use super::staff::SessionClaim;
 
 /// How long an entry is trusted without asking the database again.
-pub const FRESH_FOR: Duration = Duration::from_secs(5);
+pub const FRESH_FOR: Duration = Duration::from_secs(600);
 /// Entries at most; past that the cache starts afresh (it refills from the next requests).
 const MAX_ENTRIES: usize = 50_000;
 
@@ -83,6 +85,19 @@ impl StaffCache {
     pub fn forget_staff(&self, staff_id: i64) {
         self.lock()
             .retain(|_, entry| entry.claim.staff.staff_id != staff_id);
+    }
+
+    /// Every remembered claim (for the access sweep, which checks them all at once).
+    pub fn claims(&self) -> Vec<SessionClaim> {
+        self.lock()
+            .values()
+            .map(|entry| entry.claim.clone())
+            .collect()
+    }
+
+    /// Forgets every entry whose claim is `stale`.
+    pub fn forget_where(&self, stale: impl Fn(&SessionClaim) -> bool) {
+        self.lock().retain(|_, entry| !stale(&entry.claim));
     }
 
     /// Requests answered from the cache so far (for tests and the curious).

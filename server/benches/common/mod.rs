@@ -35,8 +35,11 @@ pub(crate) async fn start_server(
     env: &[(&str, &str)],
 ) -> anyhow::Result<Server> {
     let database = format!("tandem_bench_{bench}_{}", std::process::id());
-    let binary = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/server");
-    let mut command = Command::new(binary);
+    // `BENCH_SERVER_BIN` runs another build (an older one, for figures before a change).
+    let binary = std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/server").to_string()
+    });
+    let mut command = Command::new(&binary);
     command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .env(

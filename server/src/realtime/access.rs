@@ -148,17 +148,22 @@ impl AccessWatch {
         }
     }
 
-    /// Checks every watched connection against the session store and the staff table.
+    /// Checks every watched connection, and every staff session this process remembers
+    /// (`AppState::staff_cache`), against the session store and the staff table: two queries
+    /// however many reps there are.
     async fn sweep(&self, state: &AppState) {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         self.revoke_where("the session reached its maximum age", |claim| {
             claim.ends_at <= now
         });
+        let remembered = state.staff_cache.claims();
         // Usually far fewer members and sessions than sockets (a rep's tabs share a session).
         let (staff_ids, session_ids): (HashSet<i64>, HashSet<String>) = self
             .lock()
             .values()
-            .map(|w| (w.claim.staff.staff_id, w.claim.session_id.clone()))
+            .map(|w| &w.claim)
+            .chain(remembered.iter())
+            .map(|claim| (claim.staff.staff_id, claim.session_id.clone()))
             .unzip();
         if staff_ids.is_empty() {
             return;
@@ -166,15 +171,33 @@ impl AccessWatch {
         let staff_ids: Vec<i64> = staff_ids.into_iter().collect();
         let session_ids: Vec<String> = session_ids.into_iter().collect();
         let checked = tokio::try_join!(
-            still_allowed(state, &staff_ids),
+            current_roles(state, &staff_ids),
             live_sessions(state, &session_ids)
         );
         match checked {
-            Ok((allowed, live)) => {
-                let allowed: HashSet<i64> = allowed.into_iter().collect();
+            Ok((roles, live)) => {
+                let roles: HashMap<i64, Vec<String>> = roles.into_iter().collect();
                 let live: HashSet<String> = live.into_iter().collect();
                 self.revoke_where("the session ended", |claim| {
-                    !allowed.contains(&claim.staff.staff_id) || !live.contains(&claim.session_id)
+                    let listener = roles.get(&claim.staff.staff_id).is_some_and(|held| {
+                        LISTENERS
+                            .iter()
+                            .any(|role| held.iter().any(|r| r == role.as_str()))
+                    });
+                    !listener || !live.contains(&claim.session_id)
+                });
+                // A remembered session is forgotten when it ended or its member changed: the
+                // next request reads it afresh.
+                state.staff_cache.forget_where(|claim| {
+                    let unchanged = roles.get(&claim.staff.staff_id).is_some_and(|held| {
+                        held.len() == claim.staff.roles.len()
+                            && claim
+                                .staff
+                                .roles
+                                .iter()
+                                .all(|role| held.iter().any(|r| r == role.as_str()))
+                    });
+                    !unchanged || !live.contains(&claim.session_id)
                 });
             }
             // Postgres is unreachable: nothing can be said about sessions, so nothing is
@@ -195,6 +218,17 @@ impl AccessWatch {
             }
         });
     }
+}
+
+/// Of `staff_ids`, those still active, with their roles.
+async fn current_roles(
+    state: &AppState,
+    staff_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, Vec<String>)>> {
+    sqlx::query_as("select staff_id, roles from staff where staff_id = any($1) and active")
+        .bind(staff_ids)
+        .fetch_all(&state.db)
+        .await
 }
 
 /// Of `staff_ids`, those still active and holding a role that may listen to events.

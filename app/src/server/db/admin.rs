@@ -4,8 +4,6 @@
 //! cursor names the last row shown (`<updated_at>|<cart_id>`), so rows changing meanwhile
 //! never shift a page.
 
-use std::collections::HashMap;
-
 use sqlx::PgPool;
 
 use super::{cart, escape_like};
@@ -36,10 +34,15 @@ struct SummaryRow {
     updated_at: String,
     customer: Option<String>,
     user_agent: String,
+    /// The cart's lines, in the order they were added, as three parallel arrays.
+    line_products: Vec<i64>,
+    line_prices: Vec<i64>,
+    line_quantities: Vec<i32>,
 }
 
 /// Summaries of the given carts (already chosen and limited), most recent activity first,
-/// their totals priced with every discount in force.
+/// their totals priced by `model::pricing` with every discount in force: two queries
+/// whatever the number of carts (a live list reads each change once, see `summary_cache`).
 #[tracing::instrument(name = "db.cart_summaries", skip(db, cart_ids), fields(carts = cart_ids.len()))]
 pub async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSummary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
@@ -49,63 +52,53 @@ pub async fn summaries(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<Vec<CartSu
                      else cu.name || ' <' || cu.email || '>'
                           || case when cu.source = 'cart_link' then ' (unverified)' else '' end
                 end as customer,
-                c.user_agent
+                c.user_agent,
+                coalesce(l.products, '{}') as line_products,
+                coalesce(l.prices, '{}') as line_prices,
+                coalesce(l.quantities, '{}') as line_quantities
          from cart c
          left join customer cu using (customer_id)
+         left join lateral (
+             select array_agg(ci.product_id order by ci.added_at, ci.product_id) as products,
+                    array_agg(p.price_cents order by ci.added_at, ci.product_id) as prices,
+                    array_agg(ci.quantity order by ci.added_at, ci.product_id) as quantities
+             from cart_item ci join product p using (product_id)
+             where ci.cart_id = c.cart_id
+         ) l on true
          where c.cart_id = any($1)
          order by c.updated_at desc, c.cart_id desc",
     )
     .bind(cart_ids)
     .fetch_all(db)
     .await?;
-    let totals = priced_totals(db, cart_ids).await?;
+    let discounts = super::discount::in_force_for(db, cart_ids).await?;
+    let none: Vec<Discount> = Vec::new();
     Ok(rows
         .into_iter()
         .map(|row| {
-            let (item_count, total_cents) = totals.get(&row.cart_id).copied().unwrap_or((0, 0));
+            let lines: Vec<LineInput> = row
+                .line_products
+                .iter()
+                .zip(&row.line_prices)
+                .zip(&row.line_quantities)
+                .map(|((product_id, unit_price_cents), quantity)| LineInput {
+                    product_id: *product_id,
+                    unit_price_cents: *unit_price_cents,
+                    quantity: i64::from(*quantity),
+                })
+                .collect();
+            let priced = price(&lines, discounts.get(&row.cart_id).unwrap_or(&none));
             CartSummary {
                 cart_id: row.cart_id,
                 help_code: display_code(&row.help_code),
                 version: row.version,
                 status: row.status,
-                item_count,
-                total_cents,
+                item_count: lines.iter().map(|line| line.quantity).sum(),
+                total_cents: priced.total_cents,
                 updated_at: row.updated_at,
                 customer: row.customer,
                 device: describe_device(&row.user_agent),
             }
-        })
-        .collect())
-}
-
-/// (units, total after discounts) of each cart, priced by `model::pricing` from two batch
-/// queries, whatever the number of carts.
-async fn priced_totals(db: &PgPool, cart_ids: &[i64]) -> sqlx::Result<HashMap<i64, (i64, i64)>> {
-    let lines: Vec<(i64, i64, i64, i32)> = sqlx::query_as(
-        "select ci.cart_id, ci.product_id, p.price_cents, ci.quantity
-         from cart_item ci join product p using (product_id)
-         where ci.cart_id = any($1)
-         order by ci.cart_id, ci.added_at, ci.product_id",
-    )
-    .bind(cart_ids)
-    .fetch_all(db)
-    .await?;
-    let discounts = super::discount::in_force_for(db, cart_ids).await?;
-    let mut by_cart: HashMap<i64, Vec<LineInput>> = HashMap::new();
-    for (cart_id, product_id, unit_price_cents, quantity) in lines {
-        by_cart.entry(cart_id).or_default().push(LineInput {
-            product_id,
-            unit_price_cents,
-            quantity: i64::from(quantity),
-        });
-    }
-    Ok(by_cart
-        .into_iter()
-        .map(|(cart_id, lines)| {
-            let none: Vec<Discount> = Vec::new();
-            let priced = price(&lines, discounts.get(&cart_id).unwrap_or(&none));
-            let units = lines.iter().map(|line| line.quantity).sum();
-            (cart_id, (units, priced.total_cents))
         })
         .collect())
 }
