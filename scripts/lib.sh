@@ -106,7 +106,7 @@ ensure_node_packages() {
 
 ensure_browser() {
   apt_install chromium
-  (cd "$ROOT/end2end" && { [ -x node_modules/.bin/playwright ] || npm ci --no-audit --no-fund; })
+  (cd "$ROOT/end2end" && { { [ -x node_modules/.bin/playwright ] && [ -d node_modules/@axe-core/playwright ]; } || npm ci --no-audit --no-fund; })
 }
 
 # Prints the free space where the build goes and warns early when it is short: a full disk

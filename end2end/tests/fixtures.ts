@@ -6,11 +6,39 @@ import { test as base, expect, Browser, BrowserContext, Page, TestInfo } from '@
 const EXPECTED_REFUSAL = /Failed to load resource: the server responded with a status of (422|409)/;
 // With JavaScript off, Chromium warns that the preloaded wasm went unused: true, and expected.
 const UNUSED_WASM_PRELOAD = /tandem\.wasm was preloaded using link preload but not used/;
-export const test = base.extend<{ consoleProblems: string[] }>({
+export const test = base.extend<{ consoleProblems: string[]; sidewaysScroll: string[] }>({
+  // Fails any test that visited a page wider than the window (checked at every page load and
+  // at the end): at 390 px nothing may make the page pan sideways.
+  sidewaysScroll: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      const checks: Promise<void>[] = [];
+      const check = async () => {
+        try {
+          const measured = await page.evaluate(() => ({
+            wide: document.documentElement.scrollWidth,
+            window: document.documentElement.clientWidth,
+            at: location.pathname + location.search,
+          }));
+          if (measured.wide > measured.window) {
+            problems.push(`${measured.at}: ${measured.wide} px wide in a ${measured.window} px window`);
+          }
+        } catch {
+          // The page moved on meanwhile; the next check covers it.
+        }
+      };
+      page.on('load', () => checks.push(check()));
+      await use(problems);
+      await Promise.all(checks);
+      if (!page.isClosed()) await check();
+      expect(problems, 'pages that scroll sideways').toEqual([]);
+    },
+    { auto: true },
+  ],
   consoleProblems: [
     async ({ page }, use, testInfo) => {
       const problems: string[] = [];
-      const jsOff = testInfo.project.name === 'nojs';
+      const jsOff = testInfo.project.use.javaScriptEnabled === false;
       page.on('console', (message) => {
         const text = message.text();
         if (EXPECTED_REFUSAL.test(text) || (jsOff && UNUSED_WASM_PRELOAD.test(text))) return;
@@ -29,8 +57,8 @@ export const test = base.extend<{ consoleProblems: string[] }>({
 export { expect };
 
 /** True in the project that runs the wasm client. */
-export function isHydrated(testInfo: { project: { name: string } }): boolean {
-  return testInfo.project.name === 'hydrated';
+export function isHydrated(testInfo: { project: { use: { javaScriptEnabled?: boolean } } }): boolean {
+  return testInfo.project.use.javaScriptEnabled !== false;
 }
 
 /** Waits until the wasm client has taken over the page (no-op with JavaScript off). */
@@ -81,4 +109,13 @@ export async function openCartAsRep(page: Page, username: string, code: string, 
   await page.getByLabel('Find a cart').fill(code);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+}
+
+/** Fails unless the page fits the window's width (no sideways scroll). */
+export async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const { wide, window } = await page.evaluate(() => ({
+    wide: document.documentElement.scrollWidth,
+    window: document.documentElement.clientWidth,
+  }));
+  expect(wide, `the page is ${wide} px wide in a ${window} px window`).toBeLessThanOrEqual(window);
 }

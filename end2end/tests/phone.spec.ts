@@ -28,11 +28,13 @@ test('on the phone: the rep finds the cart, adds an item, gives 10% and sends a 
   await page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" }).click();
   await expect(page.getByTestId('audit').locator('li')).toHaveCount(1);
   await expect(shopper.getByTestId('cart-lines')).toContainText('Aero Road Helmet', { timeout: 1000 });
-  await expect(shopper.getByRole('status').first()).toContainText('Your sales rep updated your cart.');
+  // Said in the shopper's words, with the line highlighted.
+  await expect(shopper.locator('.notice-area')).toContainText('Ben Rep added Aero Road Helmet.');
+  await expect(shopper.locator('tr[data-product="helmet-aero"]')).toHaveClass(/rep-changed/);
 
   // 2. 10% off the whole cart, with a reason.
   const discountForm = page.locator('form.discount-form');
-  await discountForm.getByLabel('Amount', { exact: true }).fill('10');
+  await discountForm.getByLabel(/^Amount \((percent|dollars)\)$/).fill('10');
   await discountForm.getByLabel('Reason').fill('Phone order goodwill');
   await discountForm.getByRole('button', { name: 'Give discount' }).click();
   await expect(page.getByTestId('audit').locator('li')).toHaveCount(2);
@@ -57,7 +59,10 @@ test('on the phone: the rep finds the cart, adds an item, gives 10% and sends a 
   await expect(page.getByTestId('audit')).toContainText('Phone order goodwill');
 
   // The shopper opens the link.
-  await card.getByRole('link', { name: 'Open /products/helmet-urban' }).click();
+  // A card with the page's title, picture and price.
+  await expect(card.locator('img')).toHaveAttribute('src', '/images/products/helmet-urban.svg');
+  await expect(card).toContainText('$79.00');
+  await card.getByRole('link', { name: 'Urban Commuter Helmet' }).click();
   await expect(shopper.getByRole('heading', { level: 1 })).toHaveText('Urban Commuter Helmet');
   expect(shopperProblems).toEqual([]);
   await shopperContext.close();
@@ -77,7 +82,7 @@ test('a stale edit by the rep is refused with a clear message and the cart is re
     input.value = String(Number(input.value) - 1);
   });
   const discountForm = page.locator('form.discount-form');
-  await discountForm.getByLabel('Amount', { exact: true }).fill('5');
+  await discountForm.getByLabel(/^Amount \((percent|dollars)\)$/).fill('5');
   await discountForm.getByLabel('Reason').fill('Testing stale');
   await discountForm.getByRole('button', { name: 'Give discount' }).click();
   await expect(page.getByRole('alert')).toContainText('changed since you loaded it');

@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
     let mut recent = Vec::new();
     for _ in 0..ROUNDS {
         let t = Instant::now();
-        db::admin::active_carts(&pool, None)
+        db::admin::active_carts(&pool, None, true)
             .await
             .map_err(anyhow::Error::msg)?;
         recent.push(t.elapsed());

@@ -7,8 +7,8 @@
 use leptos::server_fn::ServerFn;
 
 use super::admin::{
-    CartSummaries, CurrentStaff, EventsStatus, FindCarts, GetCartDetail, GetCartPresence,
-    ListActiveCarts,
+    CartSummaries, CartsPresence, CurrentStaff, EventsStatus, FindCarts, GetCartDetail,
+    GetCartPresence, ListActiveCarts,
 };
 use super::orders::{CancelOrder, GetOrder, ListOrders};
 use super::rep::{
@@ -37,6 +37,7 @@ pub const STAFF_FUNCTIONS: &[(&str, &[Role])] = &[
     (GetCartDetail::PATH, REPS_AND_ADMINS),
     (CartSummaries::PATH, REPS_AND_ADMINS),
     (GetCartPresence::PATH, REPS_AND_ADMINS),
+    (CartsPresence::PATH, REPS_AND_ADMINS),
     (ListStaff::PATH, ADMINS),
     (CreateStaff::PATH, ADMINS),
     (UpdateStaff::PATH, ADMINS),

@@ -18,7 +18,12 @@ pub async fn current_staff() -> Result<StaffIdentity, AppError> {
 /// Active carts, most recent activity first, a page after the cursor `after` (reps and
 /// admins).
 #[server(prefix = "/admin/api", endpoint = "carts")]
-pub async fn list_active_carts(after: Option<String>) -> Result<CartList, AppError> {
+pub async fn list_active_carts(
+    after: Option<String>,
+    /// Empty carts are left out unless this is set.
+    #[server(default)]
+    with_empty: Option<bool>,
+) -> Result<CartList, AppError> {
     use crate::server::{db, staff, AppState};
     staff::authorize(ListActiveCarts::PATH).await?;
     let after = crate::model::text::single_line("The page link", &after.unwrap_or_default(), 80)
@@ -26,8 +31,26 @@ pub async fn list_active_carts(after: Option<String>) -> Result<CartList, AppErr
     db::admin::active_carts(
         &AppState::current()?.db,
         (!after.is_empty()).then_some(after.as_str()),
+        with_empty.unwrap_or(false),
     )
     .await
+}
+
+/// Who is with each of the carts `cart_ids` (comma-separated ids, at most 100): fed to the
+/// active-carts list's presence columns, apart from the versioned summaries.
+#[server(prefix = "/admin/api", endpoint = "carts/presence")]
+pub async fn carts_presence(cart_ids: String) -> Result<Vec<(i64, CartPresence)>, AppError> {
+    use crate::server::{presence, staff, AppState};
+    staff::authorize(CartsPresence::PATH).await?;
+    let ids: Vec<i64> = cart_ids
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| id.trim().parse::<i64>())
+        .collect::<Result<_, _>>()
+        .ok()
+        .filter(|ids: &Vec<i64>| ids.len() <= 100)
+        .ok_or_else(|| AppError::Invalid("Ask for at most 100 carts, by number.".into()))?;
+    Ok(presence::of_carts(&AppState::current()?, &ids).await)
 }
 
 /// Summaries of the carts named in `wanted` (`cart:version,...`, at most 100), as the live
@@ -87,17 +110,28 @@ pub async fn get_cart_detail(cart_id: i64) -> Result<CartDetail, AppError> {
     let staff = staff::authorize(GetCartDetail::PATH).await?;
     let state = AppState::current()?;
     crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
-    load_detail(&state, cart_id).await
+    load_detail(&state, &staff, cart_id).await
 }
 
-/// The cart detail with presence filled in.
+/// The cart detail with presence filled in, and the discount cap `staff` works under.
 #[cfg(feature = "ssr")]
 pub(crate) async fn load_detail(
     state: &crate::server::AppState,
+    staff: &StaffIdentity,
     cart_id: i64,
 ) -> Result<CartDetail, AppError> {
+    use crate::model::pricing::DiscountCap;
+    use crate::model::staff::Role;
     let mut detail = crate::server::db::admin::detail(&state.db, cart_id).await?;
     detail.shopper_online = crate::server::presence::shopper_online(state, cart_id).await;
+    detail.discount_cap = (!staff.has(Role::DiscountManager)).then(|| {
+        let cart = &detail.cart;
+        DiscountCap::new(
+            i64::from(state.config.rep_discount_cap_percent) * 100,
+            cart.subtotal_cents,
+            cart.subtotal_cents - cart.total_cents,
+        )
+    });
     Ok(detail)
 }
 

@@ -8,6 +8,16 @@ use crate::error::AppError;
 use crate::model::cart::CartView;
 use crate::model::notice::Notice;
 
+/// The store's phone number and opening hours (configuration).
+#[server(prefix = "/api", endpoint = "store")]
+pub async fn store_contact() -> Result<crate::model::catalog::StoreContact, AppError> {
+    let state = crate::server::AppState::current()?;
+    Ok(crate::model::catalog::StoreContact {
+        phone: state.config.store_phone.clone(),
+        hours: state.config.store_hours.clone(),
+    })
+}
+
 /// The one-time notice kept for this page after a plain form post, if any (see
 /// `server::flash`); reading it removes it.
 #[server(prefix = "/api", endpoint = "notice")]
@@ -50,7 +60,7 @@ pub async fn add_to_cart(
         .iter()
         .find(|line| line.product_id == product_id)
         .map_or("it", |line| line.name.as_str());
-    form_post::confirm(&format!("Added {name} to your cart.")).await;
+    form_post::confirm_added(product_id, name).await;
     Ok(cart)
 }
 

@@ -26,8 +26,12 @@ mod support {
         Ok((staff, AppState::current()?))
     }
 
-    pub(super) async fn detail(state: &AppState, cart_id: i64) -> Result<CartDetail, AppError> {
-        super::super::admin::load_detail(state, cart_id).await
+    pub(super) async fn detail(
+        state: &AppState,
+        staff: &StaffIdentity,
+        cart_id: i64,
+    ) -> Result<CartDetail, AppError> {
+        super::super::admin::load_detail(state, staff, cart_id).await
     }
 
     pub(super) fn change<'a>(
@@ -59,7 +63,7 @@ pub async fn rep_add_item(
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::add_item(&state.db, &change, product_id, quantity).await?;
-    support::detail(&state, cart_id).await
+    support::detail(&state, &staff, cart_id).await
 }
 
 /// Changes a line's quantity.
@@ -76,7 +80,7 @@ pub async fn rep_set_quantity(
     let quantity = parse_quantity(&quantity).map_err(AppError::Invalid)?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::set_quantity(&state.db, &change, product_id, quantity).await?;
-    support::detail(&state, cart_id).await
+    support::detail(&state, &staff, cart_id).await
 }
 
 /// Removes a line.
@@ -90,7 +94,7 @@ pub async fn rep_remove_item(
     let (staff, state) = support::rep(RepRemoveItem::PATH).await?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::remove_item(&state.db, &change, product_id).await?;
-    support::detail(&state, cart_id).await
+    support::detail(&state, &staff, cart_id).await
 }
 
 /// Gives a discount: `target` is `cart` or a product id; `kind` is `percent` or `fixed`;
@@ -153,7 +157,7 @@ pub async fn rep_add_discount(
         cap,
     )
     .await?;
-    support::detail(&state, cart_id).await
+    support::detail(&state, &staff, cart_id).await
 }
 
 /// Takes a discount off again.
@@ -167,7 +171,7 @@ pub async fn rep_remove_discount(
     let (staff, state) = support::rep(RepRemoveDiscount::PATH).await?;
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::remove_discount(&state.db, &change, discount_id).await?;
-    support::detail(&state, cart_id).await
+    support::detail(&state, &staff, cart_id).await
 }
 
 /// Sends the shopper a link to a page of this site, with an optional note.
@@ -185,9 +189,20 @@ pub async fn rep_push_link(
     let path =
         site_path(&path, state.config.public_origin.as_deref()).map_err(AppError::Invalid)?;
     let note = single_line("The note", &note, 500).map_err(AppError::Invalid)?;
+    let mut conn = state.db.acquire().await?;
+    if crate::server::site_pages::preview(&mut conn, &path)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Invalid(format!(
+            "There is no page at {path} in this shop. Send a product page (/products/helmet-aero), \
+             a category (/?category=Bikes), the catalog (/), /cart or /checkout."
+        )));
+    }
+    drop(conn);
     let change = support::change(cart_id, version, request_id, &staff);
     crate::server::db::rep::push_link(&state.db, &change, &path, &note).await?;
-    support::detail(&state, cart_id).await
+    support::detail(&state, &staff, cart_id).await
 }
 
 /// Products whose name contains `query`, for adding to a cart.

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::cart_state::use_cart_state;
+use crate::model::notice::Notice;
 
 /// Adds `product_id` to the cart. With `with_quantity`, the shopper picks how many.
 #[component]
@@ -13,7 +14,25 @@ pub fn AddToCartForm(
     in_stock: bool,
     #[prop(optional)] with_quantity: bool,
 ) -> impl IntoView {
-    let add = use_cart_state().add;
+    let state = use_cart_state();
+    let add = state.add;
+    // The answer to this product's add, beside its button (announced politely).
+    let answer = move || match state.current_notice() {
+        Some(Notice::Added {
+            product_id: id,
+            name,
+        }) if id == product_id => Some(
+            view! { <span class="add-result">{format!("Added {name} to your cart.")}</span> }
+                .into_any(),
+        ),
+        Some(Notice::NotAdded {
+            product_id: id,
+            error,
+        }) if id == product_id => {
+            Some(view! { <span class="add-result failed">{error.to_string()}</span> }.into_any())
+        }
+        _ => None,
+    };
     // A new id after each completed add: resubmitting the same form is recognised and
     // applied once, while the next deliberate add counts again.
     let request_id = move || {
@@ -22,7 +41,7 @@ pub fn AddToCartForm(
     };
     let label = format!("Add {product_name} to cart");
     view! {
-        <ActionForm action=add attr:class="add-to-cart">
+        <ActionForm action=add attr:class="add-to-cart" attr:id=format!("add-{product_id}")>
             <input type="hidden" name="product_id" value=product_id.to_string()/>
             <input type="hidden" name="request_id" value=request_id/>
             {if with_quantity {
@@ -39,6 +58,9 @@ pub fn AddToCartForm(
             <button type="submit" disabled=!in_stock aria-label=label>
                 {if in_stock { "Add to cart" } else { "Out of stock" }}
             </button>
+            <span role="status" aria-live="polite" data-testid="add-result">
+                <Suspense fallback=|| ()>{answer}</Suspense>
+            </span>
         </ActionForm>
     }
 }

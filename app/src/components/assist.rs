@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::cart_state::use_cart_state;
 use crate::api::cart::DismissLink;
+use crate::model::money::format_cents;
 
 /// The banner and link cards, and (in the browser) the live stream feeding them.
 #[component]
@@ -52,14 +53,32 @@ pub fn AssistPanel() -> impl IntoView {
                             .into_iter()
                             .map(|link| {
                                 let note = (!link.note.is_empty()).then(|| view! { <p class="note">{link.note.clone()}</p> });
+                                let title = link
+                                    .preview
+                                    .as_ref()
+                                    .map_or_else(|| link.path.clone(), |preview| preview.title.clone());
+                                let picture = link
+                                    .preview
+                                    .as_ref()
+                                    .and_then(|preview| preview.image_url.clone())
+                                    .map(|src| view! { <img src=src alt="" width="96" height="72"/> });
+                                let price = link
+                                    .preview
+                                    .as_ref()
+                                    .and_then(|preview| preview.price_cents)
+                                    .map(|cents| view! { <p class="price">{format_cents(cents)}</p> });
                                 view! {
                                     <li class="pushed-link" data-testid="pushed-link">
-                                        <p>{format!("{} sent you a link:", link.from)}</p>
+                                        {picture}
+                                        <p>{format!("{} sent you a link", link.from)}</p>
+                                        <p class="link-title">
+                                            <a href=link.path.clone() class="open-link">{title.clone()}</a>
+                                        </p>
+                                        {price}
                                         {note}
-                                        <a href=link.path.clone() class="open-link">{format!("Open {}", link.path)}</a>
                                         <ActionForm action=dismiss attr:class="dismiss-link">
                                             <input type="hidden" name="link_id" value=link.link_id.to_string()/>
-                                            <button type="submit" class="secondary">"Dismiss"</button>
+                                            <button type="submit" class="secondary" aria-label=format!("Dismiss the link to {title}")>"Dismiss"</button>
                                         </ActionForm>
                                     </li>
                                 }
@@ -83,6 +102,7 @@ mod live {
     use web_sys::{EventSource, MessageEvent};
 
     use super::super::cart_state::{CartState, Notice};
+    use crate::model::live::{is_presence, ShopperEvent};
 
     /// Opens `/api/cart/live` once the shopper has a cart, and applies what it says.
     /// EventSource reconnects by itself; after it does, the cart is refetched.
@@ -97,20 +117,24 @@ mod live {
                 return;
             };
             let on_cart = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let op = event
+                let Some(change) = event
                     .data()
                     .as_string()
-                    .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
-                    .and_then(|payload| payload["op"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let message = match op.as_str() {
-                    "rep_link_pushed" => Some("Your sales rep sent you a link."),
-                    "rep_viewing" => None,
-                    op if op.starts_with("rep_") => Some("Your sales rep updated your cart."),
-                    _ => None,
+                    .and_then(|data| serde_json::from_str::<ShopperEvent>(&data).ok())
+                else {
+                    state.revision.update(|r| *r += 1);
+                    return;
                 };
-                if let Some(message) = message {
-                    state.notice.set(Some(Notice::Done(message.to_string())));
+                let op = change.activity.op.as_str();
+                let by_rep = op.starts_with("rep_") && !is_presence(op);
+                if by_rep {
+                    let message = change
+                        .message
+                        .unwrap_or_else(|| "Your sales rep updated your cart".to_string());
+                    state.notice.set(Some(Notice::Done(format!("{message}."))));
+                    state
+                        .rep_changed
+                        .set(change.product_id.into_iter().collect());
                 }
                 state.revision.update(|r| *r += 1);
             });

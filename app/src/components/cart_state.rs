@@ -23,6 +23,24 @@ pub struct CartState {
     pub kept_notice: Resource<Option<Notice>>,
     /// Bumped to make the cart refetch (after a change here, or one announced by a rep).
     pub revision: RwSignal<u64>,
+    /// Set once the shopper moved to another page: the kept notice was for the first one.
+    pub navigated: RwSignal<bool>,
+    /// Lines a rep just changed (product ids), highlighted on the cart page.
+    pub rep_changed: RwSignal<Vec<i64>>,
+}
+
+impl CartState {
+    /// The notice for this page: the latest outcome, or the one kept from a form post while
+    /// the shopper is still on the page it was for.
+    pub fn current_notice(&self) -> Option<Notice> {
+        self.notice.get().or_else(|| {
+            if self.navigated.get() {
+                None
+            } else {
+                self.kept_notice.get().flatten()
+            }
+        })
+    }
 }
 
 /// Creates the cart state and provides it to the page.
@@ -35,6 +53,19 @@ pub fn provide_cart_state() {
 
     let notice = RwSignal::new(None);
     let kept_notice = Resource::new(|| (), |_| async { take_notice().await.ok().flatten() });
+    let navigated = RwSignal::new(false);
+    let rep_changed = RwSignal::new(Vec::new());
+    // A notice is about the page it appeared on: moving to another page clears it.
+    let location = leptos_router::hooks::use_location();
+    Effect::watch(
+        move || (location.pathname.get(), location.search.get()),
+        move |_, _, _| {
+            notice.set(None);
+            navigated.set(true);
+            rep_changed.set(Vec::new());
+        },
+        false,
+    );
 
     // Which product the last add was for, so its notice can name it (the input is gone by
     // the time the answer arrives).
@@ -48,18 +79,35 @@ pub fn provide_cart_state() {
         },
         false,
     );
-    watch_outcome(add, revision, notice, move |cart| {
-        let name = adding.get_value().and_then(|id| {
-            cart.lines
-                .iter()
-                .find(|line| line.product_id == id)
-                .map(|line| line.name.clone())
-        });
-        match name {
-            Some(name) => format!("Added {name} to your cart."),
-            None => "Added to your cart.".to_string(),
-        }
-    });
+    // An add is answered beside its button (the notice names the product).
+    Effect::watch(
+        move || add.value().get(),
+        move |outcome, _, _| {
+            let Some(product_id) = adding.get_value() else {
+                return;
+            };
+            match outcome {
+                Some(Ok(cart)) => {
+                    let name = cart
+                        .lines
+                        .iter()
+                        .find(|line| line.product_id == product_id)
+                        .map_or_else(|| "it".to_string(), |line| line.name.clone());
+                    notice.set(Some(Notice::Added { product_id, name }));
+                    revision.update(|r| *r += 1);
+                }
+                Some(Err(error)) => {
+                    notice.set(Some(Notice::NotAdded {
+                        product_id,
+                        error: error.clone(),
+                    }));
+                    revision.update(|r| *r += 1);
+                }
+                None => {}
+            }
+        },
+        false,
+    );
     watch_outcome(set, revision, notice, |_| "Quantity updated.".to_string());
     watch_outcome(remove, revision, notice, |_| {
         "Removed from your cart.".to_string()
@@ -73,6 +121,8 @@ pub fn provide_cart_state() {
         notice,
         kept_notice,
         revision,
+        navigated,
+        rep_changed,
     });
 }
 
@@ -111,7 +161,7 @@ pub fn use_cart_state() -> CartState {
     expect_context::<CartState>()
 }
 
-/// The notice area at the top of every page.
+/// The notice area at the top of every page, for outcomes not said beside a button.
 #[component]
 pub fn CartNotice() -> impl IntoView {
     let state = use_cart_state();
@@ -120,22 +170,21 @@ pub fn CartNotice() -> impl IntoView {
             <Suspense>
                 {move || {
                     state
-                        .notice
-                        .get()
-                        .or_else(|| state.kept_notice.get().flatten())
-                        .map(|notice| match notice {
-                        Notice::Done(message) => {
+                        .current_notice()
+                        .and_then(|notice| match notice {
+                        Notice::Done(message) => Some(
                             view! { <p class="notice notice-done" role="status">{message}</p> }
-                                .into_any()
-                        }
-                        Notice::Failed(error) => {
+                                .into_any(),
+                        ),
+                        Notice::Failed(error) => Some(
                             view! {
                                 <p class="notice notice-error" role="alert">
                                     {error.to_string()}
                                 </p>
                             }
-                                .into_any()
-                        }
+                                .into_any(),
+                        ),
+                        Notice::Added { .. } | Notice::NotAdded { .. } => None,
                     })
                 }}
             </Suspense>

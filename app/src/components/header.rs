@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::cart_state::use_cart_state;
+use crate::model::notice::Notice;
 
 /// Header shown on every storefront page.
 #[component]
@@ -27,6 +28,12 @@ pub fn SiteHeader() -> impl IntoView {
                     "Cart "
                     <Transition fallback=|| view! { <span class="badge">"0"</span> }>
                         <span class="badge" data-testid="cart-count">{count}</span>
+                        {move || match state.current_notice() {
+                            Some(Notice::Added { name, .. }) => Some(view! {
+                                <span class="badge-note" data-testid="badge-note">{format!("Added {name}")}</span>
+                            }),
+                            _ => None,
+                        }}
                     </Transition>
                 </A>
             </nav>

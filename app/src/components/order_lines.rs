@@ -10,7 +10,7 @@ use crate::model::order::OrderView;
 #[component]
 pub fn OrderLines(order: OrderView) -> impl IntoView {
     view! {
-        <table class="cart-lines" data-testid="order-lines">
+        <table class="cart-lines stack" data-testid="order-lines">
             <thead>
                 <tr>
                     <th scope="col">"Product"</th>
@@ -27,9 +27,9 @@ pub fn OrderLines(order: OrderView) -> impl IntoView {
                         view! {
                             <tr>
                                 <th scope="row">{line.product_name}</th>
-                                <td>{format_cents(line.unit_price_cents)}</td>
-                                <td>{line.quantity}</td>
-                                <td>
+                                <td data-label="Price">{format_cents(line.unit_price_cents)}</td>
+                                <td data-label="Quantity">{line.quantity}</td>
+                                <td data-label="Total">
                                     {format_cents(line.line_total_cents)}
                                     {(line.discount_cents > 0)
                                         .then(|| format!(" (−{})", format_cents(line.discount_cents)))}

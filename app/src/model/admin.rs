@@ -57,13 +57,23 @@ pub struct ListRefresh {
     pub dropped: Vec<i64>,
 }
 
+/// Which rows a live list keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListScope {
+    /// The first page of all carts takes carts it does not show yet; a later page or finder
+    /// results (whose filter would hide them) do not.
+    pub takes_new_rows: bool,
+    /// Carts with nothing in them are left out (the list's default).
+    pub hides_empty: bool,
+}
+
 impl CartList {
     /// What to do about `changes`. A change whose version is not newer than the row shown
     /// costs nothing; presence changes (same version) are not summaries' business; a cart
     /// that stopped being active is dropped; a cart not shown is fetched only when the list
-    /// takes new rows (the first page of all carts, not a later page or finder results,
-    /// whose filter would hide it).
-    pub fn plan(&self, changes: &[CartActivity], takes_new_rows: bool) -> ListRefresh {
+    /// takes new rows.
+    pub fn plan(&self, changes: &[CartActivity], scope: ListScope) -> ListRefresh {
+        let takes_new_rows = scope.takes_new_rows;
         let mut newest: Vec<(i64, i64, bool)> = Vec::new();
         for change in changes {
             if super::live::is_presence(&change.op) {
@@ -108,14 +118,17 @@ impl CartList {
     /// active leave, and, when the list takes new rows, new carts come in and the rows are
     /// put back in order of last activity, a page of them (the cursor of the next page then
     /// names the new last row, so a row pushed off is on the next page).
-    pub fn apply(&mut self, fresh: CartList, takes_new_rows: bool) {
+    pub fn apply(&mut self, fresh: CartList, scope: ListScope) {
+        let takes_new_rows = scope.takes_new_rows;
         for summary in fresh.items {
             let at = self
                 .items
                 .iter()
                 .position(|row| row.cart_id == summary.cart_id);
+            let hidden =
+                summary.status != "active" || (scope.hides_empty && summary.item_count == 0);
             match at {
-                _ if summary.status != "active" => self.drop_carts(&[summary.cart_id]),
+                _ if hidden => self.drop_carts(&[summary.cart_id]),
                 Some(at) if self.items[at].version <= summary.version => self.items[at] = summary,
                 Some(_) => {}
                 None if takes_new_rows => self.items.push(summary),
@@ -248,6 +261,54 @@ pub struct CartDetail {
     pub shopper_online: bool,
     /// The order this cart became, if it did: its number (`4K7M-2QXA`) and when (RFC 3339).
     pub order: Option<(String, String)>,
+    /// The cap the viewing rep's discounts are held to, and what is left of it; `None` for a
+    /// discount manager.
+    pub discount_cap: Option<crate::model::pricing::DiscountCap>,
+}
+
+/// What changed between two versions of a cart as the rep sees it, in a sentence for a
+/// screen reader: "Aero Road Helmet added. Summer Gloves now 3. Total $45.00."
+pub fn describe_changes(before: &CartDetail, after: &CartDetail) -> String {
+    let (old, new) = (&before.cart, &after.cart);
+    if old.cart_id != new.cart_id {
+        return String::new();
+    }
+    let mut said = Vec::new();
+    for line in &new.lines {
+        match old
+            .lines
+            .iter()
+            .find(|old| old.product_id == line.product_id)
+        {
+            None => said.push(format!("{} added.", line.name)),
+            Some(old) if old.quantity != line.quantity => {
+                said.push(format!("{} now {}.", line.name, line.quantity))
+            }
+            Some(_) => {}
+        }
+    }
+    for line in &old.lines {
+        if !new
+            .lines
+            .iter()
+            .any(|new| new.product_id == line.product_id)
+        {
+            said.push(format!("{} removed.", line.name));
+        }
+    }
+    if old.discounts.len() != new.discounts.len() {
+        said.push(format!("{} discounts.", new.discounts.len()));
+    }
+    if before.status != after.status {
+        said.push(format!("The cart is now {}.", after.status));
+    }
+    if old.total_cents != new.total_cents || !said.is_empty() {
+        said.push(format!(
+            "Total {}.",
+            super::money::format_cents(new.total_cents)
+        ));
+    }
+    said.join(" ")
 }
 
 /// One line of a cart's audit trail.
@@ -259,6 +320,44 @@ pub struct AuditEntry {
     /// "Added 2 × Floor Pump Track", "Gave 10% off the cart: loyal customer", ...
     pub summary: String,
     pub seconds_ago: i64,
+}
+
+/// Turns a rep's audit record into what the shopper is told: who did what, in the shopper's
+/// terms ("Ava added Aero Road Helmet", "Ava gave you 10% off the whole cart"), and the line
+/// it touched, to highlight.
+pub fn describe_for_shopper(
+    rep: &str,
+    action: &str,
+    detail: &serde_json::Value,
+) -> (String, Option<i64>) {
+    let text = |key: &str| detail[key].as_str().unwrap_or_default().to_string();
+    let product_id = detail["product_id"].as_i64();
+    let message = match action {
+        "item_added" => format!("{rep} added {}", text("product")),
+        "quantity_changed" => format!(
+            "{rep} changed {} to {}",
+            text("product"),
+            detail["after"].as_i64().unwrap_or_default()
+        ),
+        "item_removed" => format!("{rep} removed {}", text("product")),
+        "discount_added" => {
+            let amount = match detail["basis_points"].as_i64() {
+                Some(bp) => format!("{}%", bp as f64 / 100.0),
+                None => {
+                    super::money::format_cents(detail["amount_cents"].as_i64().unwrap_or_default())
+                }
+            };
+            match detail["product"].as_str() {
+                Some(product) => format!("{rep} gave you {amount} off {product}"),
+                None if product_id.is_some() => format!("{rep} gave you {amount} off a line"),
+                None => format!("{rep} gave you {amount} off the whole cart"),
+            }
+        }
+        "discount_removed" => format!("{rep} took back the discount \"{}\"", text("reason")),
+        "link_pushed" => format!("{rep} sent you a link"),
+        _ => format!("{rep} updated your cart"),
+    };
+    (message, product_id)
 }
 
 /// Turns a stored audit record into a sentence for the timeline.
@@ -280,10 +379,13 @@ pub fn describe_audit(action: &str, detail: &serde_json::Value) -> String {
                 Some(bp) => format!("{}%", bp as f64 / 100.0),
                 None => money("amount_cents"),
             };
+            let product = text("product");
             let target = if detail["product_id"].is_null() {
                 "the cart"
-            } else {
+            } else if product.is_empty() {
                 "a line"
+            } else {
+                product.as_str()
             };
             format!(
                 "Gave {amount} off {target} ({}); total {} → {}",
@@ -412,6 +514,35 @@ mod clock_tests {
 mod live_list_tests {
     use super::*;
 
+    const NEW_ROWS: ListScope = ListScope {
+        takes_new_rows: true,
+        hides_empty: true,
+    };
+    const FILTERED: ListScope = ListScope {
+        takes_new_rows: false,
+        hides_empty: true,
+    };
+
+    #[test]
+    fn a_cart_emptied_leaves_a_list_that_hides_empty_carts_and_stays_in_one_that_does_not() {
+        let mut hiding = list(vec![row(1, 1, "2026-11-27T08:00:00.000000Z")]);
+        let mut showing = hiding.clone();
+        let emptied = || {
+            list(vec![CartSummary {
+                item_count: 0,
+                ..row(1, 2, "2026-11-27T09:00:00.000000Z")
+            }])
+        };
+        hiding.apply(emptied(), NEW_ROWS);
+        assert!(hiding.items.is_empty());
+        let showing_scope = ListScope {
+            takes_new_rows: true,
+            hides_empty: false,
+        };
+        showing.apply(emptied(), showing_scope);
+        assert_eq!(showing.items.len(), 1);
+    }
+
     fn row(cart_id: i64, version: i64, updated_at: &str) -> CartSummary {
         CartSummary {
             cart_id,
@@ -458,16 +589,16 @@ mod live_list_tests {
             change(3, "cart_created", 1, "active"),
             change(4, "ordered", 9, "ordered"),
         ];
-        let plan = shown.plan(&changes, true);
+        let plan = shown.plan(&changes, NEW_ROWS);
         assert_eq!(plan.wanted, vec![(1, 6), (3, 1)]);
         assert!(plan.dropped.is_empty());
-        let filtered = shown.plan(&changes, false);
+        let filtered = shown.plan(&changes, FILTERED);
         assert_eq!(
             filtered.wanted,
             vec![(1, 6)],
             "a filtered list takes no new rows"
         );
-        let ordered = shown.plan(&[change(2, "ordered", 6, "ordered")], true);
+        let ordered = shown.plan(&[change(2, "ordered", 6, "ordered")], NEW_ROWS);
         assert_eq!(
             ordered,
             ListRefresh {
@@ -494,7 +625,7 @@ mod live_list_tests {
             },
         ]);
         fresh.as_of = "2026-11-27T09:00:04.000000Z".into();
-        shown.apply(fresh, true);
+        shown.apply(fresh, NEW_ROWS);
         let order: Vec<i64> = shown.items.iter().take(3).map(|row| row.cart_id).collect();
         assert_eq!(order, vec![900, 40, 901]);
         assert_eq!(shown.items.len(), CARTS_PER_PAGE);
@@ -516,11 +647,14 @@ mod live_list_tests {
                 row(7, 2, "2026-11-27T09:00:00.000000Z"),
                 row(8, 1, "2026-11-27T09:00:00.000000Z"),
             ]),
-            false,
+            FILTERED,
         );
         assert_eq!(found.items.len(), 1, "rows hidden by a filter stay hidden");
         assert_eq!(found.items[0].version, 2);
-        found.apply(list(vec![row(7, 1, "2026-11-27T07:00:00.000000Z")]), false);
+        found.apply(
+            list(vec![row(7, 1, "2026-11-27T07:00:00.000000Z")]),
+            FILTERED,
+        );
         assert_eq!(
             found.items[0].version, 2,
             "an older summary never replaces a newer row"

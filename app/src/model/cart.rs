@@ -67,6 +67,17 @@ pub struct PushedLink {
     pub path: String,
     pub note: String,
     pub from: String,
+    /// What the page is, for the link's card; `None` when the page is gone since.
+    pub preview: Option<LinkPreview>,
+}
+
+/// What a link to a page of the site shows: its title, and for a product its picture and
+/// price.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPreview {
+    pub title: String,
+    pub image_url: Option<String>,
+    pub price_cents: Option<i64>,
 }
 
 impl CartView {

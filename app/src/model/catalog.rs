@@ -2,6 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How shoppers reach a person: shown beside the help code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreContact {
+    pub phone: String,
+    pub hours: String,
+}
+
 /// A product card in the catalog grid.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductSummary {
@@ -46,6 +53,7 @@ impl ProductDetail {
     }
 }
 
-fn image_url(slug: &str) -> String {
+/// Where the picture of the product `slug` is served from.
+pub fn image_url(slug: &str) -> String {
     format!("/images/products/{slug}.svg")
 }

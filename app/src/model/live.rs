@@ -26,6 +26,19 @@ pub struct CartActivity {
     pub status: Option<String>,
 }
 
+/// What the shopper's own stream (`GET /api/cart/live`, event `cart`) says about a change:
+/// the cart payload, and for a rep's change what the rep did, in words for the shopper
+/// ("Ava added Aero Road Helmet"), and the line it touched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopperEvent {
+    #[serde(flatten)]
+    pub activity: CartActivity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<i64>,
+}
+
 /// Ops that say who is with a cart; they come with the cart's version unchanged, so views
 /// fetch presence apart from the versioned cart.
 pub fn is_presence(op: &str) -> bool {

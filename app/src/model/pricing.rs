@@ -48,14 +48,15 @@ pub struct Discount {
 impl Discount {
     /// "10%" or "$5.00".
     pub fn describe(&self) -> String {
-        match self.kind {
-            DiscountKind::Percent { basis_points } => {
-                if basis_points % 100 == 0 {
-                    format!("{}%", basis_points / 100)
-                } else {
-                    format!("{}.{:02}%", basis_points / 100, basis_points % 100)
-                }
-            }
+        self.kind.describe()
+    }
+}
+
+impl DiscountKind {
+    /// "10%", "12.5%" or "$5.00".
+    pub fn describe(&self) -> String {
+        match *self {
+            DiscountKind::Percent { basis_points } => percent(basis_points),
             DiscountKind::Fixed { amount_cents } => super::money::format_cents(amount_cents),
         }
     }
@@ -116,6 +117,79 @@ pub fn cap_allowance(cap_basis_points: i64, subtotal: i64, capped_count: i64) ->
     let allowance = i128::from(cap_basis_points.clamp(0, 10_000)) * i128::from(subtotal.max(0))
         + 5_000 * i128::from(capped_count.max(0));
     (allowance / 10_000).min(i128::from(i64::MAX)) as i64
+}
+
+/// Where a capped rep stands on one cart (rule 6), as the discount form shows it before the
+/// rep submits and as a refusal explains it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DiscountCap {
+    pub cap_basis_points: i64,
+    pub subtotal_cents: i64,
+    /// The most all the cart's discounts may take together: the cap's share of the subtotal.
+    pub allowance_cents: i64,
+    /// What the cart's discounts take now (a manager's included).
+    pub taken_cents: i64,
+    /// What a new capped discount may still take.
+    pub left_cents: i64,
+}
+
+impl DiscountCap {
+    /// The cap on a cart whose subtotal is `subtotal_cents` and whose discounts take
+    /// `taken_cents`.
+    pub fn new(cap_basis_points: i64, subtotal_cents: i64, taken_cents: i64) -> Self {
+        let allowance_cents = cap_allowance(cap_basis_points, subtotal_cents, 1);
+        Self {
+            cap_basis_points,
+            subtotal_cents,
+            allowance_cents,
+            taken_cents,
+            left_cents: (allowance_cents - taken_cents).max(0),
+        }
+    }
+
+    /// "cap 15% — 5% left ($7.50)".
+    pub fn summary(&self) -> String {
+        format!(
+            "cap {} — {} left ({})",
+            percent(self.cap_basis_points),
+            self.share(self.left_cents),
+            super::money::format_cents(self.left_cents)
+        )
+    }
+
+    /// `cents` as a share of the subtotal: "12.5%".
+    pub fn share(&self, cents: i64) -> String {
+        if self.subtotal_cents <= 0 {
+            return "0%".into();
+        }
+        percent(
+            (i128::from(cents) * 10_000 / i128::from(self.subtotal_cents))
+                .clamp(0, i128::from(i64::MAX)) as i64,
+        )
+    }
+
+    /// Why a discount asking for `asked` (described, e.g. "50% off the whole cart", taking
+    /// `asked_cents` uncapped) is refused: what the rep typed, set against the cart's share.
+    pub fn refusal(&self, asked: &str, asked_cents: i64) -> String {
+        format!(
+            "You asked for {asked}: {} ({} of this cart). Sales reps may give up to {} of this \
+             cart ({}) across all its discounts; {} is taken already, so {} ({}) is left. \
+             Ask a discount manager for more.",
+            super::money::format_cents(asked_cents),
+            self.share(asked_cents),
+            percent(self.cap_basis_points),
+            super::money::format_cents(self.allowance_cents),
+            super::money::format_cents(self.taken_cents),
+            super::money::format_cents(self.left_cents),
+            self.share(self.left_cents),
+        )
+    }
+}
+
+/// Basis points as a percentage: 1500 → "15%", 1250 → "12.5%".
+pub fn percent(basis_points: i64) -> String {
+    let text = format!("{}.{:02}", basis_points / 100, (basis_points % 100).abs());
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// Enforces rule 6 while discounts are applied in order.
@@ -218,6 +292,40 @@ pub fn price(lines: &[LineInput], discounts: &[Discount]) -> PricedCart {
         total_cents: total,
         taken,
         held_back: budget.held_back,
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::{percent, DiscountCap};
+
+    #[test]
+    fn the_cap_says_what_is_left_and_a_refusal_sets_what_was_typed_against_the_carts_share() {
+        assert_eq!(percent(1500), "15%");
+        assert_eq!(percent(1250), "12.5%");
+        assert_eq!(percent(5), "0.05%");
+        // $150 cart, cap 15% ($22.50), $7.50 (5%) already given.
+        let cap = DiscountCap::new(1500, 15_000, 750);
+        assert_eq!(cap.left_cents, 1500);
+        assert_eq!(cap.summary(), "cap 15% — 10% left ($15.00)");
+        let refusal = cap.refusal("50% off the whole cart", 7_500);
+        assert!(
+            refusal.starts_with("You asked for 50% off the whole cart: $75.00 (50% of this cart)."),
+            "{refusal}"
+        );
+        assert!(
+            refusal.contains("up to 15% of this cart ($22.50)"),
+            "{refusal}"
+        );
+        assert!(
+            refusal.contains("$7.50 is taken already, so $15.00 (10%) is left"),
+            "{refusal}"
+        );
+        assert_eq!(
+            DiscountCap::new(1500, 10_000, 2_000).left_cents,
+            0,
+            "never negative"
+        );
     }
 }
 

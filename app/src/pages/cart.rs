@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::cart::store_contact;
 use crate::api::checkout::EmailCartLink;
 use crate::components::cart_state::{use_cart_state, CartState, Notice};
 use crate::components::error_notice::ErrorNotice;
@@ -46,13 +47,31 @@ fn EmptyCart() -> impl IntoView {
     }
 }
 
-/// The code a shopper reads to a sales rep on the phone.
+/// The code a shopper reads to a sales rep on the phone, with the number to call.
 #[component]
 fn HelpCode(code: String) -> impl IntoView {
+    let contact = Resource::new(|| (), |_| store_contact());
     view! {
-        <aside class="help-code">
+        <aside class="help-code" aria-label="Help by phone">
             "Need help? Call us and give this code: "
             <strong data-testid="help-code">{code}</strong>
+            <Suspense fallback=|| ()>
+                {move || {
+                    contact
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|contact| {
+                            view! {
+                                <span class="store-contact" data-testid="store-contact">
+                                    <a href=format!("tel:{}", contact.phone.split(" (").next().unwrap_or_default().replace(' ', ""))>
+                                        {contact.phone.clone()}
+                                    </a>
+                                    {format!(" · {}", contact.hours)}
+                                </span>
+                            }
+                        })
+                }}
+            </Suspense>
         </aside>
     }
 }
@@ -61,7 +80,7 @@ fn HelpCode(code: String) -> impl IntoView {
 fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
     view! {
         <HelpCode code=cart.help_code.clone()/>
-        <table class="cart-lines" data-testid="cart-lines">
+        <table class="cart-lines stack" data-testid="cart-lines">
             <thead>
                 <tr>
                     <th scope="col">"Product"</th>
@@ -145,13 +164,19 @@ fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView 
     let remove_product_id = line.product_id.to_string();
     let quantity_label = format!("Quantity of {}", line.name);
     let remove_label = format!("Remove {} from cart", line.name);
+    let product_id = line.product_id;
+    let rep_changed = move || {
+        state
+            .rep_changed
+            .with(|changed| changed.contains(&product_id))
+    };
     view! {
-        <tr data-product=line.slug.clone()>
+        <tr data-product=line.slug.clone() class:rep-changed=rep_changed>
             <th scope="row">
                 <a href=format!("/products/{}", line.slug)>{line.name.clone()}</a>
             </th>
-            <td>{format_cents(line.unit_price_cents)}</td>
-            <td>
+            <td data-label="Price">{format_cents(line.unit_price_cents)}</td>
+            <td data-label="Quantity">
                 <ActionForm action=state.set attr:class="set-quantity">
                     <input type="hidden" name="product_id" value=set_product_id/>
                     <input type="hidden" name="version" value=version.to_string()/>
@@ -166,7 +191,7 @@ fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView 
                     <button type="submit">"Update"</button>
                 </ActionForm>
             </td>
-            <td class="line-total">
+            <td class="line-total" data-label="Total">
                 {format_cents(line.line_total_cents)}
                 {(line.discount_cents > 0)
                     .then(|| {
@@ -177,7 +202,7 @@ fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView 
                         }
                     })}
             </td>
-            <td>
+            <td class="wide">
                 <ActionForm action=state.remove attr:class="remove">
                     <input type="hidden" name="product_id" value=remove_product_id/>
                     <input type="hidden" name="version" value=version.to_string()/>

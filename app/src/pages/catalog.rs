@@ -71,7 +71,9 @@ fn ProductCard(product: ProductSummary) -> impl IntoView {
     };
     view! {
         <li class="product-card" data-product=product.slug.clone()>
-            <a href=href.clone()>
+            // The picture links to the product too, for pointers; keyboards and screen
+            // readers use the name's link below (one stop per product, not two).
+            <a href=href.clone() tabindex="-1" aria-hidden="true">
                 <img src=product.image_url() alt="" width="240" height="180" loading="lazy"/>
             </a>
             <h2>

@@ -68,6 +68,10 @@ pub struct Config {
     pub order_expire_days: u32,
     /// Carts without activity this many days are closed (`APP_CART_ABANDON_DAYS`).
     pub cart_abandon_days: u32,
+    /// The phone number shoppers call for help (`APP_STORE_PHONE`), shown by the help code.
+    pub store_phone: String,
+    /// When the phone is answered (`APP_STORE_HOURS`), shown beside the number.
+    pub store_hours: String,
 }
 
 /// An address block: an address and how many leading bits must match.
@@ -219,6 +223,12 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        // Shown on pages as it is: one line of plain text.
+        let one_line = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+            let value = text(name, default);
+            crate::model::text::single_line(name, &value, 120)
+                .map_err(|reason| ConfigError { name, reason })
+        };
         let count = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
             match lookup(name) {
                 None => Ok(default),
@@ -267,6 +277,8 @@ impl Config {
             metrics_addr,
             order_expire_days: count("APP_ORDER_EXPIRE_DAYS", 7)? as u32,
             cart_abandon_days: count("APP_CART_ABANDON_DAYS", 30)? as u32,
+            store_phone: one_line("APP_STORE_PHONE", "+1 555 0142 (demo)")?,
+            store_hours: one_line("APP_STORE_HOURS", "Mon–Fri 9:00–18:00, Sat 10:00–14:00")?,
             database_url: text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem"),
             redis_url: text("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_key_prefix: text("REDIS_KEY_PREFIX", "tandem:"),

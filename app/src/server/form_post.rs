@@ -23,6 +23,21 @@ pub async fn confirm(message: &str) {
     leptos_axum::redirect(&back_to(&referer));
 }
 
+/// For a form post that added `product_id` (named `name`), keeps the notice for the page it
+/// came from and redirects back to that product's form (`#add-<id>`), so a shopper who added
+/// from halfway down the catalog lands where they were, with the answer beside the button.
+pub async fn confirm_added(product_id: i64, name: &str) {
+    let Some(referer) = plain_form_post() else {
+        return;
+    };
+    let notice = Notice::Added {
+        product_id,
+        name: name.to_string(),
+    };
+    super::flash::put_current(&notice).await;
+    leptos_axum::redirect(&format!("{}#add-{product_id}", back_to(&referer)));
+}
+
 /// For a form post, keeps `message` for the page at `path` and redirects there.
 pub async fn confirm_to(path: &str, message: &str) {
     if plain_form_post().is_some() {

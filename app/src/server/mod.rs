@@ -14,6 +14,7 @@ pub mod redis_health;
 pub mod redis_store;
 pub mod seed;
 pub mod shopper;
+pub mod site_pages;
 pub mod staff;
 pub mod staff_cache;
 pub mod state;

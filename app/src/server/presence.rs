@@ -91,6 +91,41 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
     }
 }
 
+/// Who is with each of `cart_ids` (one Redis round trip); nobody, when Redis cannot say.
+pub async fn of_carts(
+    state: &AppState,
+    cart_ids: &[i64],
+) -> Vec<(i64, crate::model::admin::CartPresence)> {
+    use crate::model::admin::CartPresence;
+    if cart_ids.is_empty() {
+        return Vec::new();
+    }
+    let keys: Vec<String> = cart_ids
+        .iter()
+        .flat_map(|id| [shopper_key(state, *id), rep_key(state, *id)])
+        .collect();
+    let values: Vec<Option<String>> = state
+        .redis_health
+        .run(state.redis.mget(keys))
+        .await
+        .unwrap_or_default();
+    cart_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let shopper = values.get(2 * i).cloned().flatten();
+            let rep = values.get(2 * i + 1).cloned().flatten();
+            (
+                *id,
+                CartPresence {
+                    shopper_online: shopper.is_some(),
+                    rep_viewing: rep,
+                },
+            )
+        })
+        .collect()
+}
+
 /// The rep viewing `cart_id`, if any.
 pub async fn viewing_rep(state: &AppState, cart_id: i64) -> Option<String> {
     state

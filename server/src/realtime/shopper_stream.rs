@@ -10,6 +10,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use app::model::live::{is_presence, CartActivity, ShopperEvent};
 use app::server::realtime::hub::CartSubscription;
 use app::server::realtime::CartEvent;
 use app::server::{presence, shopper, AppState};
@@ -63,6 +64,33 @@ async fn cart_is_active(state: &AppState, cart_id: i64) -> bool {
         .map_or(true, |active| active.unwrap_or(false))
 }
 
+/// The event as the shopper's page reads it: for a rep's change, with what the rep did in
+/// the shopper's words (`model::live::ShopperEvent`).
+async fn for_shopper(state: &AppState, payload: &str) -> String {
+    let Some(activity) = serde_json::from_str::<CartActivity>(payload).ok() else {
+        return payload.to_string();
+    };
+    let by_rep = activity.op.starts_with("rep_") && !is_presence(&activity.op);
+    let (message, product_id) = if by_rep {
+        match app::server::db::rep::latest_for_shopper(&state.db, activity.cart_id).await {
+            Ok(Some((message, product_id))) => (Some(message), product_id),
+            Ok(None) => (None, None),
+            Err(error) => {
+                tracing::warn!(%error, "could not describe a rep's change for the shopper");
+                (None, None)
+            }
+        }
+    } else {
+        (None, None)
+    };
+    let event = ShopperEvent {
+        activity,
+        message,
+        product_id,
+    };
+    serde_json::to_string(&event).unwrap_or_else(|_| payload.to_string())
+}
+
 fn cart_events(
     state: AppState,
     cart_id: i64,
@@ -86,7 +114,9 @@ fn cart_events(
                             // The cart was ordered or closed: nothing more to stream.
                             Some(CartEvent::Activity { active: false, .. }) => return None,
                             Some(CartEvent::Activity { payload, .. }) => {
-                                Event::default().event("cart").data(payload.as_ref())
+                                Event::default()
+                                    .event("cart")
+                                    .data(for_shopper(&presence.state, &payload).await)
                             }
                             Some(CartEvent::Resync) => {
                                 // Events were missed, the cart's closing perhaps among them.

@@ -3,6 +3,7 @@
 
 mod authorization;
 mod bad_input;
+mod console;
 mod discount_cap;
 mod drills;
 mod events;

@@ -74,11 +74,20 @@ async fn the_cart_flow_works_as_plain_form_posts_without_javascript() {
         )
         .await;
     assert_eq!(status, 302);
-    assert_eq!(location, "/", "back to the page");
-    let (_, html) = app.page(&location).await;
+    assert_eq!(
+        location,
+        format!("/#add-{helmet}"),
+        "back to the page, at the product's form"
+    );
+    let (_, html) = app.page("/").await;
     assert!(
         html.contains("Added Urban Commuter Helmet to your cart."),
         "saying what happened"
+    );
+    let (_, html) = app.page("/").await;
+    assert!(
+        !html.contains("Added Urban Commuter Helmet to your cart."),
+        "once: a reload does not say it again"
     );
     let (_, html) = app.page("/cart").await;
     assert!(

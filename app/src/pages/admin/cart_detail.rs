@@ -8,14 +8,15 @@ use leptos_router::hooks::use_params_map;
 
 use super::layout::CurrentStaff;
 use super::rep_tools::{
-    provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink,
+    provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink, Tool,
+    ToolError,
 };
 use crate::api::admin::{get_cart_detail, get_cart_presence};
 use crate::components::clock::{now_ms, HIGHLIGHT_MS};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::{coalesce, is_presence, use_live_events};
 use crate::error::AppError;
-use crate::model::admin::{describe_idle, CartDetail};
+use crate::model::admin::{describe_changes, describe_idle, CartDetail};
 use crate::model::cart::CartView;
 use crate::model::money::format_cents;
 use crate::model::staff::Role;
@@ -50,6 +51,8 @@ pub fn AdminCartPage() -> impl IntoView {
     );
     // The detail on screen: set from each load, replaced or patched by live changes.
     let shown = RwSignal::new(None::<CartDetail>);
+    // What changed live, read out by screen readers (the page's own actions are not).
+    let announcement = RwSignal::new(String::new());
     if let Some(live) = live {
         coalesce(live.feed(), move |changes| async move {
             let Some(id) = params
@@ -71,6 +74,13 @@ pub fn AdminCartPage() -> impl IntoView {
             if moved_on {
                 match get_cart_detail(id).await {
                     Ok(fresh) => {
+                        let said = shown
+                            .try_with_untracked(|shown| {
+                                shown
+                                    .as_ref()
+                                    .map(|before| describe_changes(before, &fresh))
+                            })
+                            .flatten();
                         shown.try_update(|shown| {
                             if shown
                                 .as_ref()
@@ -79,6 +89,9 @@ pub fn AdminCartPage() -> impl IntoView {
                                 *shown = Some(fresh);
                             }
                         });
+                        if let Some(said) = said.filter(|said| !said.is_empty()) {
+                            announcement.try_set(said);
+                        }
                     }
                     Err(_) => {
                         if shown.try_get_untracked().is_some() {
@@ -88,11 +101,28 @@ pub fn AdminCartPage() -> impl IntoView {
                 }
             } else if ours.clone().any(|change| is_presence(&change.op)) {
                 if let Ok(presence) = get_cart_presence(id).await {
+                    let moved = shown
+                        .try_with_untracked(|shown| {
+                            shown
+                                .as_ref()
+                                .is_some_and(|d| d.shopper_online != presence.shopper_online)
+                        })
+                        .unwrap_or(false);
                     shown.try_update(|shown| {
                         if let Some(shown) = shown {
                             shown.shopper_online = presence.shopper_online;
                         }
                     });
+                    if moved {
+                        announcement.try_set(
+                            if presence.shopper_online {
+                                "The shopper is on the site."
+                            } else {
+                                "The shopper left the site."
+                            }
+                            .to_string(),
+                        );
+                    }
                 }
             }
         });
@@ -101,7 +131,10 @@ pub fn AdminCartPage() -> impl IntoView {
     // many refreshes happen meanwhile).
     let previous = StoredValue::new(None::<CartView>);
     let changed_at = StoredValue::new(HashMap::<i64, f64>::new());
+    let marks = super::marks::use_cart_marks();
     let draw = move |detail: CartDetail| {
+        // The rep has seen this cart now: its marker in the list goes.
+        marks.saw(detail.cart.cart_id, detail.cart.version);
         let now = now_ms();
         let newly = previous
             .try_with_value(|before| changed_lines(before.as_ref(), &detail.cart))
@@ -120,10 +153,12 @@ pub fn AdminCartPage() -> impl IntoView {
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        view! { <CartDetailView detail changed/> }
+        view! { <CartDetailView detail changed/> }.into_any()
     };
     view! {
-        {move || actions.error.get().map(|error| view! { <ErrorNotice error/> })}
+        <p class="visually-hidden" aria-live="polite" data-testid="cart-announcer">
+            {move || announcement.get()}
+        </p>
         <Transition fallback=|| view! { <p>"Loading the cart…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -190,7 +225,13 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let tools = can_edit.then(|| {
         view! {
             <AddProduct cart_id version/>
-            <Discounts cart_id version lines=cart.lines.clone() discounts=cart.discounts.clone()/>
+            <Discounts
+                cart_id
+                version
+                lines=cart.lines.clone()
+                discounts=cart.discounts.clone()
+                cap=detail.discount_cap.clone()
+            />
             <PushLink cart_id version/>
         }
     });
@@ -214,6 +255,8 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
         <Title text=format!("Cart {} · Tandem", cart.help_code)/>
         <h1>"Cart " <code data-testid="detail-help-code">{cart.help_code.clone()}</code></h1>
         {ordered}
+        <div class="cart-workspace">
+        <div class="cart-side">
         <dl class="cart-meta">
             <dt>"Customer"</dt>
             <dd>{detail.customer.unwrap_or_else(|| "Anonymous".into())}</dd>
@@ -232,7 +275,8 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
             view! { <p class="empty" data-testid="detail-empty">"This cart is empty."</p> }.into_any()
         } else {
             view! {
-                <table class="cart-lines" data-testid="detail-lines">
+                <ToolError tool=Tool::Lines/>
+                <table class="cart-lines stack" data-testid="detail-lines">
                     <thead>
                         <tr>
                             <th scope="col">"Product"</th>
@@ -253,16 +297,21 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
                                         data-product=line.slug.clone()
                                         class:changed=changed.contains(&line.product_id)
                                     >
-                                        <th scope="row">{line.name.clone()}</th>
-                                        <td>{format_cents(line.unit_price_cents)}</td>
-                                        <td class="quantity">{line.quantity}</td>
-                                        <td>
+                                        <th scope="row">
+                                            {line.name.clone()}
+                                            {changed
+                                                .contains(&line.product_id)
+                                                .then(|| view! { <span class="marker">"changed"</span> })}
+                                        </th>
+                                        <td data-label="Price">{format_cents(line.unit_price_cents)}</td>
+                                        <td class="quantity" data-label="Quantity">{line.quantity}</td>
+                                        <td data-label="Total">
                                             {format_cents(line.line_total_cents)}
                                             {(line.discount_cents > 0)
                                                 .then(|| format!(" (−{})", format_cents(line.discount_cents)))}
                                         </td>
-                                        <td>{line.stock}</td>
-                                        <td>
+                                        <td data-label="Stock">{line.stock}</td>
+                                        <td class="wide">
                                             {can_edit
                                                 .then(|| view! { <LineControls cart_id version line=line.clone()/> })}
                                         </td>
@@ -290,7 +339,13 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
             <dt>"Total"</dt>
             <dd data-testid="detail-total">{format_cents(cart.total_cents)}</dd>
         </dl>
-        {tools}
-        <AuditTimeline entries=detail.audit/>
+        </div>
+        <div class="tools">
+            {tools}
+            <AuditTimeline entries=detail.audit/>
+        </div>
+        </div>
     }
+    // Type-erased: the page's view type is otherwise too deep for the compiler.
+    .into_any()
 }

@@ -12,64 +12,79 @@ use leptos_router::components::{Form, Redirect};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use super::marks::{use_cart_marks, CartMarks, RowMarks};
 use super::orders::OrderTable;
-use crate::api::admin::{cart_summaries, find_carts, list_active_carts};
-use crate::components::clock::{now_ms, HIGHLIGHT_MS};
+use crate::api::admin::{cart_summaries, carts_presence, find_carts, list_active_carts};
 use crate::components::error_notice::ErrorNotice;
-use crate::components::live::{coalesce, use_live_events};
+use crate::components::live::{coalesce, is_presence, use_live_events};
 use crate::model::admin::{
-    describe_idle, seconds_between, write_wanted, CartList, CartSummary, FinderResult,
-    SUMMARIES_PER_REQUEST,
+    describe_idle, seconds_between, write_wanted, CartList, CartPresence, CartSummary,
+    FinderResult, ListScope, SUMMARIES_PER_REQUEST,
 };
 use crate::model::money::format_cents;
 
-/// What the page lists: the most recent carts, or what the finder found.
+/// What the page lists: the most recent carts, or what the finder found; with who is with
+/// each listed cart.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 enum Listing {
-    Recent(CartList),
-    Found(FinderResult),
+    Recent(CartList, Vec<(i64, CartPresence)>),
+    Found(FinderResult, Vec<(i64, CartPresence)>),
+}
+
+/// Who is with each of `carts` (no request for none).
+async fn presence_of(carts: &[CartSummary]) -> Vec<(i64, CartPresence)> {
+    if carts.is_empty() {
+        return Vec::new();
+    }
+    let ids: Vec<String> = carts.iter().map(|cart| cart.cart_id.to_string()).collect();
+    carts_presence(ids.join(",")).await.unwrap_or_default()
 }
 
 /// Finder box on top; below it either the finder's results or the most recent carts, a
-/// page at a time (`?after=` names the last row of the page before).
+/// page at a time (`?after=` names the last row of the page before; `?empty=1` lists empty
+/// carts too).
 #[component]
 pub fn ActiveCartsPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let after = move || query.read().get("after").unwrap_or_default();
+    let with_empty = move || query.read().get("empty").is_some_and(|v| v == "1");
     let live = use_live_events();
     let listing = Resource::new(
         move || {
             let reloads = live.map(|live| (live.resyncs.get(), live.went_live.get()));
-            (search(), after(), reloads)
+            (search(), after(), with_empty(), reloads)
         },
-        |(q, after, _)| async move {
+        |(q, after, with_empty, _)| async move {
             if q.trim().is_empty() {
-                list_active_carts(Some(after)).await.map(Listing::Recent)
+                let list = list_active_carts(Some(after), Some(with_empty)).await?;
+                let presence = presence_of(&list.items).await;
+                Ok(Listing::Recent(list, presence))
             } else {
-                find_carts(q, Some(after)).await.map(Listing::Found)
+                let found = find_carts(q, Some(after)).await?;
+                let presence = presence_of(&found.carts).await;
+                Ok(Listing::Found(found, presence))
             }
         },
     );
-    // The rows on screen: set from each load, patched by live changes in between.
+    // The rows on screen: set from each load, patched by live changes in between; and who
+    // is with each, patched by presence events.
     let shown = RwSignal::new(None::<CartList>);
-    let seen = StoredValue::new(HashMap::new());
-    // Only the first page of all carts takes carts it does not show yet: a later page or a
-    // finder result would not list them.
-    let takes_new_rows = move || {
+    let presence = RwSignal::new(HashMap::<i64, CartPresence>::new());
+    let scope = move || {
         query
-            .try_with_untracked(|query| {
-                query.get("q").unwrap_or_default().trim().is_empty()
-                    && query.get("after").unwrap_or_default().is_empty()
+            .try_with_untracked(|query| ListScope {
+                takes_new_rows: query.get("q").unwrap_or_default().trim().is_empty()
+                    && query.get("after").unwrap_or_default().is_empty(),
+                hides_empty: query.get("empty").is_none_or(|v| v != "1"),
             })
-            .unwrap_or(false)
+            .unwrap_or_default()
     };
     if let Some(live) = live {
         coalesce(live.feed(), move |changes| async move {
-            let Some(Some(plan)) = shown.try_with_untracked(|list| {
-                list.as_ref()
-                    .map(|list| list.plan(&changes, takes_new_rows()))
-            }) else {
+            let Some(Some(plan)) = shown
+                .try_with_untracked(|list| list.as_ref().map(|list| list.plan(&changes, scope())))
+            else {
                 return;
             };
             if !plan.dropped.is_empty() {
@@ -84,7 +99,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
                     Ok(fresh) => {
                         shown.try_update(|list| {
                             if let Some(list) = list {
-                                list.apply(fresh, takes_new_rows());
+                                list.apply(fresh, scope());
                             }
                         });
                     }
@@ -97,8 +112,43 @@ pub fn ActiveCartsPage() -> impl IntoView {
                     }
                 }
             }
+            // Presence comes apart from the versioned summaries: new rows, and rows whose
+            // shopper or rep came or went.
+            let wanted: Vec<CartSummary> = shown
+                .try_with_untracked(|list| {
+                    let known = presence
+                        .try_with_untracked(|p| p.keys().copied().collect::<Vec<_>>())
+                        .unwrap_or_default();
+                    list.as_ref()
+                        .map(|list| {
+                            list.items
+                                .iter()
+                                .filter(|row| {
+                                    !known.contains(&row.cart_id)
+                                        || changes.iter().any(|change| {
+                                            change.cart_id == row.cart_id && is_presence(&change.op)
+                                        })
+                                })
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            if !wanted.is_empty() {
+                let fresh = presence_of(&wanted).await;
+                presence.try_update(|presence| presence.extend(fresh));
+            }
         });
     }
+    let marks = use_cart_marks();
+    let finder = NodeRef::<leptos::html::Input>::new();
+    // The rep arrives to find a cart: the finder has the focus.
+    Effect::new(move |_| {
+        if let Some(input) = finder.get() {
+            let _ = input.focus();
+        }
+    });
     view! {
         <Title text="Active carts · Tandem"/>
         <div class="toolbar">
@@ -111,6 +161,8 @@ pub fn ActiveCartsPage() -> impl IntoView {
                         placeholder="Help code (K7M-2QX), order number, email, name or product"
                         size="40"
                         autocomplete="off"
+                        autofocus
+                        node_ref=finder
                     />
                 </label>
                 <button type="submit">"Find"</button>
@@ -119,25 +171,47 @@ pub fn ActiveCartsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading carts…"</p> }>
             {move || Suspend::new(async move {
                 match listing.await {
-                    Ok(Listing::Recent(list)) => {
+                    Ok(Listing::Recent(list, who)) => {
                         shown.set(Some(list));
+                        presence.set(who.into_iter().collect());
+                        let empty_link = if with_empty() {
+                            view! { <a href="/admin">"Hide empty carts"</a> }
+                        } else {
+                            view! { <a href="/admin?empty=1">"Show empty carts too"</a> }
+                        };
                         view! {
-                            <h1>"Active carts"</h1>
-                            <LiveCartTable shown seen pager=|next| format!("/admin?after={}", encode(&next))/>
+                            <div class="list-head">
+                                <h1>"Active carts"</h1>
+                                <p class="list-options">{empty_link}</p>
+                            </div>
+                            <LiveCartTable
+                                shown
+                                presence
+                                marks
+                                empty_message="No active carts right now.".to_string()
+                                pager=move |next| {
+                                    let empty = if with_empty() { "&empty=1" } else { "" };
+                                    format!("/admin?after={}{empty}", encode(&next))
+                                }
+                            />
                         }
                             .into_any()
                     }
-                    Ok(Listing::Found(result)) => {
+                    Ok(Listing::Found(result, who)) => {
                         if let Some(number) = result.exact_order {
                             view! { <Redirect path=format!("/admin/orders/{number}")/> }.into_any()
                         } else if let Some(cart_id) = result.exact_cart {
                             view! { <Redirect path=format!("/admin/carts/{cart_id}")/> }.into_any()
                         } else {
+                            let q = search();
+                            let nothing = result.carts.is_empty() && result.orders.is_empty();
+                            let empty_message = describe_miss(&result.matched_by, q.trim());
                             shown.set(Some(CartList {
                                 items: result.carts,
                                 next: result.next,
                                 as_of: result.as_of,
                             }));
+                            presence.set(who.into_iter().collect());
                             let orders = (!result.orders.is_empty())
                                 .then(|| {
                                     view! {
@@ -145,12 +219,18 @@ pub fn ActiveCartsPage() -> impl IntoView {
                                         <OrderTable orders=result.orders/>
                                     }
                                 });
-                            let q = search();
+                            let heading = if nothing {
+                                "Nothing found".to_string()
+                            } else {
+                                format!("Carts found by {}", result.matched_by)
+                            };
                             view! {
-                                <h1>"Carts found by " {result.matched_by}</h1>
+                                <h1>{heading}</h1>
                                 <LiveCartTable
                                     shown
-                                    seen
+                                    presence
+                                    marks
+                                    empty_message
                                     pager=move |next| format!("/admin?q={}&after={}", encode(&q), encode(&next))
                                 />
                                 {orders}
@@ -168,51 +248,40 @@ pub fn ActiveCartsPage() -> impl IntoView {
     }
 }
 
-/// The rows of `shown`, redrawn as they are patched; rows whose version moved on since they
-/// were first drawn stay highlighted for a few seconds, however many other carts change.
+/// What a finder miss says: what it looked for, and as what.
+fn describe_miss(matched_by: &str, query: &str) -> String {
+    match matched_by {
+        "help code" => format!("No cart with code {}.", query.to_uppercase()),
+        "order number" => format!("No order {}.", query.to_uppercase()),
+        "customer" => format!("No active cart or order for a customer matching “{query}”."),
+        _ => format!("No active cart holds a product matching “{query}”."),
+    }
+}
+
+/// The rows of `shown`, redrawn as they are patched, with their marks and presence.
 #[component]
 fn LiveCartTable(
     shown: RwSignal<Option<CartList>>,
-    /// Each cart's version when first drawn and when it last moved on (lives with the
-    /// page, so it outlasts a reload of the table).
-    seen: StoredValue<HashMap<i64, (i64, f64)>>,
+    presence: RwSignal<HashMap<i64, CartPresence>>,
+    marks: CartMarks,
+    /// Said when there are no rows.
+    empty_message: String,
     /// The link to the page after the cursor.
     pager: impl Fn(String) -> String + Send + Sync + 'static,
 ) -> impl IntoView {
-    let highlight = move |carts: &[CartSummary]| -> Vec<i64> {
-        let now = now_ms();
-        seen.try_update_value(|seen| {
-            for cart in carts {
-                match seen.get(&cart.cart_id) {
-                    Some((version, _)) if *version == cart.version => {}
-                    Some(_) => {
-                        seen.insert(cart.cart_id, (cart.version, now));
-                    }
-                    // First sight: not a change the rep watched happen.
-                    None => {
-                        seen.insert(cart.cart_id, (cart.version, f64::MIN));
-                    }
-                }
-            }
-        });
-        seen.try_with_value(|seen| {
-            carts
-                .iter()
-                .filter(|cart| {
-                    seen.get(&cart.cart_id)
-                        .is_some_and(|(_, at)| now - at < HIGHLIGHT_MS)
-                })
-                .map(|cart| cart.cart_id)
-                .collect()
-        })
-        .unwrap_or_default()
-    };
     move || {
         shown.get().map(|list| {
-            let changed = highlight(&list.items);
+            let drawn = marks.draw(&list.items);
             let next = list.next.map(&pager);
+            let who = presence.get();
             view! {
-                <CartTable carts=list.items as_of=list.as_of changed/>
+                <CartTable
+                    carts=list.items
+                    as_of=list.as_of
+                    marks=drawn
+                    presence=who
+                    empty_message=empty_message.clone()
+                />
                 <NextPage next/>
             }
         })
@@ -244,25 +313,31 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
-/// Carts as rows, most recent activity first.
+/// Carts as rows, most recent activity first; on a phone, stacked cards.
 #[component]
 pub fn CartTable(
     carts: Vec<CartSummary>,
     /// The server's clock when the rows were read (idle times count to it).
     as_of: String,
-    /// Carts that just changed: their rows are highlighted.
-    changed: Vec<i64>,
+    /// How each row is marked, in the order of `carts`.
+    marks: Vec<RowMarks>,
+    /// Who is with each cart.
+    presence: HashMap<i64, CartPresence>,
+    /// Said when there are no rows.
+    empty_message: String,
 ) -> impl IntoView {
     if carts.is_empty() {
-        return view! { <p class="empty">"No carts match."</p> }.into_any();
+        return view! { <p class="empty" data-testid="no-carts">{empty_message}</p> }.into_any();
     }
     view! {
-        <table class="carts" data-testid="cart-table">
+        <table class="carts stack" data-testid="cart-table">
             <thead>
                 <tr>
                     <th scope="col">"Help code"</th>
                     <th scope="col">"Items"</th>
                     <th scope="col">"Total"</th>
+                    <th scope="col">"Shopper"</th>
+                    <th scope="col">"Being helped by"</th>
                     <th scope="col">"Last activity"</th>
                     <th scope="col">"Customer"</th>
                     <th scope="col">"Device"</th>
@@ -271,22 +346,43 @@ pub fn CartTable(
             <tbody>
                 {carts
                     .into_iter()
-                    .map(|cart| {
+                    .zip(marks.into_iter().chain(std::iter::repeat(RowMarks::default())))
+                    .map(|(cart, marks)| {
+                        let who = presence.get(&cart.cart_id).cloned();
+                        let online = who.as_ref().is_some_and(|who| who.shopper_online);
+                        let helper = who.and_then(|who| who.rep_viewing);
+                        let marker = marks.marker.map(|marker| {
+                            view! {
+                                <span class=format!("marker marker-{}", marker.label()) data-testid="row-marker">
+                                    {marker.label()}
+                                </span>
+                            }
+                        });
                         view! {
                             <tr
                                 data-cart=cart.cart_id.to_string()
-                                class:changed=changed.contains(&cart.cart_id)
+                                class:changed=marks.flashing
+                                class:just-changed=marks.marker.is_some()
                             >
                                 <th scope="row">
                                     <a href=format!("/admin/carts/{}", cart.cart_id)>
                                         <code>{cart.help_code}</code>
                                     </a>
+                                    {marker}
                                 </th>
-                                <td>{cart.item_count}</td>
-                                <td>{format_cents(cart.total_cents)}</td>
-                                <td>{describe_idle(seconds_between(&cart.updated_at, &as_of))}</td>
-                                <td>{cart.customer.unwrap_or_else(|| "Anonymous".into())}</td>
-                                <td>{cart.device}</td>
+                                <td data-label="Items">{cart.item_count}</td>
+                                <td data-label="Total">{format_cents(cart.total_cents)}</td>
+                                <td data-label="Shopper" data-testid="shopper-online" class:presence-online=online>
+                                    {if online { "Online" } else { "—" }}
+                                </td>
+                                <td data-label="Being helped by" data-testid="helped-by">
+                                    {helper.unwrap_or_else(|| "—".into())}
+                                </td>
+                                <td data-label="Last activity">
+                                    {describe_idle(seconds_between(&cart.updated_at, &as_of))}
+                                </td>
+                                <td data-label="Customer">{cart.customer.unwrap_or_else(|| "Anonymous".into())}</td>
+                                <td data-label="Device">{cart.device}</td>
                             </tr>
                         }
                     })

@@ -35,6 +35,7 @@ impl CurrentStaff {
 pub fn AdminLayout() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_staff());
     provide_context(CurrentStaff(me));
+    super::marks::CartMarks::provide();
     let live = provide_live_events();
     view! {
         <header class="site-header admin-header">

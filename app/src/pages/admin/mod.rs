@@ -6,6 +6,7 @@ pub mod carts;
 pub mod events;
 pub mod layout;
 pub mod login;
+pub mod marks;
 pub mod orders;
 pub mod rep_tools;
 pub mod staff;

@@ -88,7 +88,7 @@ pub fn OrderTable(orders: Vec<OrderSummary>) -> impl IntoView {
         return view! { <p class="empty">"No orders match."</p> }.into_any();
     }
     view! {
-        <table class="orders" data-testid="order-table">
+        <table class="orders stack" data-testid="order-table">
             <thead>
                 <tr>
                     <th scope="col">"Order"</th>
@@ -110,11 +110,11 @@ pub fn OrderTable(orders: Vec<OrderSummary>) -> impl IntoView {
                                         <code>{order.order_number.clone()}</code>
                                     </a>
                                 </th>
-                                <td>{order.status.label()}</td>
-                                <td>{order.customer}</td>
-                                <td>{order.item_count}</td>
-                                <td>{format_cents(order.total_cents)}</td>
-                                <td><time datetime=order.created_at.clone()>{order.created_at.replace('T', " ")}</time></td>
+                                <td data-label="Status">{order.status.label()}</td>
+                                <td data-label="Customer">{order.customer}</td>
+                                <td data-label="Items">{order.item_count}</td>
+                                <td data-label="Total">{format_cents(order.total_cents)}</td>
+                                <td data-label="Placed"><time datetime=order.created_at.clone()>{order.created_at.replace('T', " ")}</time></td>
                             </tr>
                         }
                     })

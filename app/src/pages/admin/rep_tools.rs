@@ -14,6 +14,24 @@ use crate::model::admin::{describe_idle, AuditEntry, CartDetail};
 use crate::model::cart::{AppliedDiscount, CartLine};
 use crate::model::catalog::ProductSummary;
 use crate::model::money::format_cents;
+use crate::model::pricing::DiscountCap;
+
+/// Which tool an action belongs to: its failure is shown beside that tool's form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    Lines,
+    Add,
+    Discounts,
+    Link,
+}
+
+/// An action's failure, numbered so it takes focus once (not at every live redraw).
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub tool: Tool,
+    pub error: AppError,
+    pub number: u64,
+}
 
 /// The rep's actions on one cart, shared by the tools; any outcome refetches the cart.
 #[derive(Clone, Copy)]
@@ -24,8 +42,10 @@ pub struct RepActions {
     pub discount: ServerAction<RepAddDiscount>,
     pub undiscount: ServerAction<RepRemoveDiscount>,
     pub link: ServerAction<RepPushLink>,
-    /// The latest failure, shown above the tools.
-    pub error: RwSignal<Option<AppError>>,
+    /// The latest failure, shown beside the form that caused it.
+    pub failure: RwSignal<Option<Failure>>,
+    /// The number of the failure that already took focus.
+    focused: StoredValue<u64>,
     /// Bumped after every action so the detail refetches.
     pub revision: RwSignal<u64>,
     /// What the rep is typing, kept across redraws.
@@ -94,26 +114,35 @@ pub fn provide_rep_actions() -> RepActions {
         discount: ServerAction::new(),
         undiscount: ServerAction::new(),
         link: ServerAction::new(),
-        error: RwSignal::new(None),
+        failure: RwSignal::new(None),
+        focused: StoredValue::new(0),
         revision: RwSignal::new(0),
         drafts,
         search_results,
     };
-    watch(actions.add, actions, || {});
-    watch(actions.set, actions, || {});
-    watch(actions.remove, actions, || {});
+    watch(actions.add, actions, Tool::Add, || {});
+    watch(actions.set, actions, Tool::Lines, || {});
+    watch(actions.remove, actions, Tool::Lines, || {});
     // A sent discount or link is done with: its form starts empty again.
-    watch(actions.discount, actions, move || drafts.clear_discount());
-    watch(actions.undiscount, actions, || {});
-    watch(actions.link, actions, move || drafts.clear_link());
+    watch(actions.discount, actions, Tool::Discounts, move || {
+        drafts.clear_discount()
+    });
+    watch(actions.undiscount, actions, Tool::Discounts, || {});
+    watch(actions.link, actions, Tool::Link, move || {
+        drafts.clear_link()
+    });
     provide_context(actions);
     actions
 }
 
-/// Shows `action`'s failure (or clears the last one), refetches the cart either way, and runs
-/// `on_success` when it succeeded.
-fn watch<A>(action: ServerAction<A>, actions: RepActions, on_success: impl Fn() + 'static)
-where
+/// Shows `action`'s failure beside `tool` (or clears the last one), refetches the cart either
+/// way, and runs `on_success` when it succeeded.
+fn watch<A>(
+    action: ServerAction<A>,
+    actions: RepActions,
+    tool: Tool,
+    on_success: impl Fn() + 'static,
+) where
     A: leptos::server_fn::ServerFn<Output = CartDetail, Error = AppError>
         + Clone
         + Send
@@ -127,7 +156,14 @@ where
                 if outcome.is_ok() {
                     on_success();
                 }
-                actions.error.set(outcome.clone().err());
+                let number = actions.focused.get_value() + 1;
+                actions
+                    .failure
+                    .set(outcome.clone().err().map(|error| Failure {
+                        tool,
+                        error,
+                        number,
+                    }));
                 // On success the cart changed; on a conflict it changed under us: refetch both ways.
                 actions.revision.update(|r| *r += 1);
             }
@@ -138,6 +174,38 @@ where
 
 fn use_rep_actions() -> RepActions {
     expect_context::<RepActions>()
+}
+
+/// The latest failure of `tool`'s actions, where the rep is looking: beside the form, read
+/// out at once (`role="alert"`), and focused the first time it is drawn.
+#[component]
+pub fn ToolError(tool: Tool) -> impl IntoView {
+    let actions = use_rep_actions();
+    move || {
+        let failure = actions
+            .failure
+            .get()
+            .filter(|failure| failure.tool == tool)?;
+        let node = NodeRef::<leptos::html::P>::new();
+        let number = failure.number;
+        Effect::new(move |_| {
+            if let Some(element) = node.get() {
+                if actions
+                    .focused
+                    .try_get_value()
+                    .is_some_and(|done| done < number)
+                {
+                    actions.focused.try_set_value(number);
+                    let _ = element.focus();
+                }
+            }
+        });
+        Some(view! {
+            <p class="tool-error" role="alert" tabindex="-1" node_ref=node data-testid="tool-error">
+                {failure.error.to_string()}
+            </p>
+        })
+    }
 }
 
 /// A request id that changes after each completed submission of `action`.
@@ -213,6 +281,7 @@ pub fn AddProduct(cart_id: i64, version: i64) -> impl IntoView {
     view! {
         <section class="rep-tool">
             <h2>"Add a product"</h2>
+            <ToolError tool=Tool::Add/>
             <label>
                 "Search products "
                 <input
@@ -262,12 +331,23 @@ pub fn Discounts(
     version: i64,
     lines: Vec<CartLine>,
     discounts: Vec<AppliedDiscount>,
+    /// The cap the rep works under, `None` for a discount manager.
+    cap: Option<DiscountCap>,
 ) -> impl IntoView {
     let actions = use_rep_actions();
     let drafts = actions.drafts;
+    let percent = move || drafts.discount_kind.with(|kind| kind != "fixed");
+    let cap_note = cap.map(|cap| {
+        view! {
+            <p class="cap-note" id="discount-cap" data-testid="cap-note">
+                {format!("Your discounts on this cart: {}", cap.summary())}
+            </p>
+        }
+    });
     view! {
         <section class="rep-tool">
             <h2>"Discounts"</h2>
+            <ToolError tool=Tool::Discounts/>
             <ul class="discounts" data-testid="rep-discounts">
                 {discounts
                     .into_iter()
@@ -314,7 +394,25 @@ pub fn Discounts(
                         <DraftOption draft=drafts.discount_kind value="fixed".into() label="Fixed amount ($)".into()/>
                     </select>
                 </label>
-                <label>"Amount " <DraftInput draft=drafts.discount_amount attr:name="amount" attr:size="6" attr:required=true/></label>
+                <label>
+                    "Amount "
+                    <span class="amount-field">
+                        <span class="unit" aria-hidden="true">{move || (!percent()).then_some("$")}</span>
+                        <DraftInput
+                            draft=drafts.discount_amount
+                            attr:name="amount"
+                            attr:size="6"
+                            attr:required=true
+                            attr:inputmode="decimal"
+                            attr:aria-describedby=cap_note.is_some().then_some("discount-cap")
+                        />
+                        <span class="unit" aria-hidden="true">{move || percent().then_some("%")}</span>
+                        <span class="visually-hidden">
+                            {move || if percent() { " (percent)" } else { " (dollars)" }}
+                        </span>
+                    </span>
+                </label>
+                {cap_note}
                 <label>"Reason " <DraftInput draft=drafts.discount_reason attr:name="reason" attr:size="30" attr:required=true attr:minlength="3"/></label>
                 <button type="submit">"Give discount"</button>
             </ActionForm>
@@ -330,6 +428,7 @@ pub fn PushLink(cart_id: i64, version: i64) -> impl IntoView {
     view! {
         <section class="rep-tool">
             <h2>"Send a link"</h2>
+            <ToolError tool=Tool::Link/>
             <ActionForm action=actions.link attr:class="link-form">
                 <CartFields cart_id version request_id=request_id(actions.link)/>
                 <label>"Page " <DraftInput draft=drafts.link_path attr:name="path" attr:size="30" attr:placeholder="/products/helmet-aero" attr:required=true/></label>

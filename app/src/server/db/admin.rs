@@ -159,17 +159,23 @@ pub fn now() -> String {
 
 /// Active carts, most recent activity first, a page after `cursor`.
 #[tracing::instrument(name = "db.active_carts", skip(db))]
-pub async fn active_carts(db: &PgPool, cursor: Option<&str>) -> Result<CartList, AppError> {
+pub async fn active_carts(
+    db: &PgPool,
+    cursor: Option<&str>,
+    with_empty: bool,
+) -> Result<CartList, AppError> {
     let after = parse_cursor(cursor)?;
     let chosen: Vec<Chosen> = sqlx::query_as(&format!(
         "select c.cart_id, {POSITION} from cart c
          where c.status = 'active'
            and ($1::timestamptz is null or (c.updated_at, c.cart_id) < ($1::timestamptz, $2))
+           and ($4 or exists (select 1 from cart_item ci where ci.cart_id = c.cart_id))
          order by c.updated_at desc, c.cart_id desc limit $3"
     ))
     .bind(after.as_ref().map(|(time, _)| time.as_str()))
     .bind(after.as_ref().map_or(0, |(_, id)| *id))
     .bind(LIST_LIMIT + 1)
+    .bind(with_empty)
     .fetch_all(db)
     .await?;
     let page = page_of(db, chosen).await?;
@@ -340,5 +346,6 @@ pub async fn detail(db: &PgPool, cart_id: i64) -> Result<CartDetail, AppError> {
         audit: super::rep::audit_trail(db, cart_id).await?,
         shopper_online: false,
         order: order.map(|(number, at)| (display_order_number(&number), at)),
+        discount_cap: None,
     })
 }

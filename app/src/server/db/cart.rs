@@ -104,6 +104,25 @@ pub(crate) struct PricedRows {
     pub priced: PricedCart,
 }
 
+impl PricedRows {
+    /// The same lines priced with other `discounts` (a what-if: the rep's cap message says
+    /// what a discount would have taken uncapped).
+    pub(crate) fn repriced(&self, discounts: &[Discount]) -> PricedCart {
+        price(&line_inputs(&self.lines), discounts)
+    }
+}
+
+fn line_inputs(lines: &[LineRow]) -> Vec<LineInput> {
+    lines
+        .iter()
+        .map(|line| LineInput {
+            product_id: line.product_id,
+            unit_price_cents: line.price_cents,
+            quantity: i64::from(line.quantity),
+        })
+        .collect()
+}
+
 #[tracing::instrument(name = "db.price_cart", skip(conn))]
 pub(crate) async fn price_rows(
     conn: &mut sqlx::PgConnection,
@@ -119,16 +138,8 @@ pub(crate) async fn price_rows(
     .fetch_all(&mut *conn)
     .await?;
     let discounts = super::discount::in_force(&mut *conn, cart_id).await?;
-    let inputs: Vec<LineInput> = lines
-        .iter()
-        .map(|line| LineInput {
-            product_id: line.product_id,
-            unit_price_cents: line.price_cents,
-            quantity: i64::from(line.quantity),
-        })
-        .collect();
     let plain: Vec<Discount> = discounts.iter().map(|(d, _)| d.clone()).collect();
-    let priced = price(&inputs, &plain);
+    let priced = price(&line_inputs(&lines), &plain);
     Ok(PricedRows {
         lines,
         discounts,
@@ -200,17 +211,20 @@ async fn links(conn: &mut sqlx::PgConnection, cart_id: i64) -> sqlx::Result<Vec<
          order by l.link_id desc limit 5",
     )
     .bind(cart_id)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(link_id, path, note, from)| PushedLink {
+    let mut links = Vec::with_capacity(rows.len());
+    for (link_id, path, note, from) in rows {
+        let preview = crate::server::site_pages::preview(&mut *conn, &path).await?;
+        links.push(PushedLink {
             link_id,
             path,
             note,
             from,
-        })
-        .collect())
+            preview,
+        });
+    }
+    Ok(links)
 }
 
 /// Adds `quantity` of a product, merging with what the cart already holds.

@@ -12,8 +12,8 @@ use super::cart::{
 };
 use crate::error::AppError;
 use crate::model::admin::AuditEntry;
-use crate::model::money::format_cents;
-use crate::model::pricing::{cap_allowance, DiscountKind};
+
+use crate::model::pricing::{cap_allowance, Discount, DiscountCap, DiscountKind, PricedCart};
 use crate::model::staff::StaffIdentity;
 
 /// What a rep asked for, with the version of the cart they saw.
@@ -207,6 +207,15 @@ pub async fn add_discount(
             "A cart can carry at most {MAX_DISCOUNTS_PER_CART} discounts; take one back first."
         )));
     }
+    let product_name: Option<String> = match discount.product_id {
+        Some(product_id) => {
+            sqlx::query_scalar("select name from product where product_id = $1")
+                .bind(product_id)
+                .fetch_optional(&mut *rep.tx)
+                .await?
+        }
+        None => None,
+    };
     let before = price_rows(&mut rep.tx, change.cart_id).await?.priced;
     let (kind, basis_points, amount_cents) = match discount.kind {
         DiscountKind::Percent { basis_points } => ("percent", Some(basis_points as i32), None),
@@ -237,14 +246,16 @@ pub async fn add_discount(
             .held_back
             .iter()
             .any(|id| !before.held_back.contains(id));
-        check_cap(cap, &after, discount_id, newly_held)?;
+        let target = product_name.as_deref().unwrap_or("the whole cart");
+        let asked = format!("{} off {target}", discount.kind.describe());
+        check_cap(cap, &before, &after, discount_id, newly_held, &asked)?;
     }
     let after = after.priced;
     rep.commit_audited(
         "discount_added",
         json!({
             "kind": kind, "basis_points": basis_points, "amount_cents": amount_cents,
-            "product_id": discount.product_id, "reason": discount.reason,
+            "product_id": discount.product_id, "product": product_name, "reason": discount.reason,
             "cap_basis_points": cap_basis_points,
             "total_before": before.total_cents, "total_after": after.total_cents,
         }),
@@ -254,32 +265,38 @@ pub async fn add_discount(
 
 /// Refuses a capped discount that asks for more than the cap allows now, that would make an
 /// earlier one take less, or that takes the cart's discounts together (a manager's included)
-/// past the cap.
+/// past the cap. The refusal says what was asked against the cart's share.
 fn check_cap(
     cap: i64,
+    before: &PricedCart,
     after: &super::cart::PricedRows,
     discount_id: i64,
     newly_held: bool,
+    asked: &str,
 ) -> Result<(), AppError> {
     let priced = &after.priced;
     let all_taken = priced.subtotal_cents - priced.total_cents;
     let allowance = cap_allowance(cap, priced.subtotal_cents, after.discounts.len() as i64);
     if newly_held || priced.held_back.contains(&discount_id) || all_taken > allowance {
-        let capped_taken: i64 = after
+        // What the new discount would take with no cap at all: what the rep typed.
+        let uncapped: Vec<Discount> = after
             .discounts
             .iter()
-            .filter(|(d, _)| d.discount_id != discount_id)
-            .map(|(d, _)| priced.taken_by(d.discount_id))
-            .sum();
-        let left = (cap_allowance(cap, priced.subtotal_cents, 1) - capped_taken).max(0);
-        let percent = format!("{}.{:02}", cap / 100, cap % 100);
-        let percent = percent.trim_end_matches('0').trim_end_matches('.');
-        return Err(AppError::NotAllowed(format!(
-            "Sales reps may give up to {percent}% of this cart's value ({}) across all its discounts; \
-             {} of that is left. Ask a discount manager for more.",
-            format_cents(cap_allowance(cap, priced.subtotal_cents, 1)),
-            format_cents(left),
-        )));
+            .map(|(d, _)| {
+                let mut d = d.clone();
+                if d.discount_id == discount_id {
+                    d.cap_basis_points = None;
+                }
+                d
+            })
+            .collect();
+        let asked_cents = after.repriced(&uncapped).taken_by(discount_id);
+        let standing = DiscountCap::new(
+            cap,
+            before.subtotal_cents,
+            before.subtotal_cents - before.total_cents,
+        );
+        return Err(AppError::NotAllowed(standing.refusal(asked, asked_cents)));
     }
     Ok(())
 }
@@ -345,6 +362,28 @@ struct AuditRow {
     action: String,
     detail: serde_json::Value,
     seconds_ago: i64,
+}
+
+/// What the shopper is told about the rep's latest change to `cart_id` (see
+/// `model::admin::describe_for_shopper`), if a rep changed it.
+#[tracing::instrument(name = "db.latest_rep_action", skip(db))]
+pub async fn latest_for_shopper(
+    db: &PgPool,
+    cart_id: i64,
+) -> sqlx::Result<Option<(String, Option<i64>)>> {
+    let row: Option<AuditRow> = sqlx::query_as(
+        "select a.audit_id, s.display_name as who, a.action, a.detail, 0::bigint as seconds_ago
+         from cart_audit a join staff s using (staff_id)
+         where a.cart_id = $1 order by a.audit_id desc limit 1",
+    )
+    .bind(cart_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(
+        row.map(|row| {
+            crate::model::admin::describe_for_shopper(&row.who, &row.action, &row.detail)
+        }),
+    )
 }
 
 /// The cart's audit trail, newest first.

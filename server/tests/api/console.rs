@@ -1,0 +1,326 @@
+//! What the rep console and the shopper's page are told: links only to real pages, shown as
+//! cards; the rep's changes in the shopper's words; the discount cap before and in a
+//! refusal; empty carts left out of the list; presence apart from summaries; the store's
+//! phone number.
+
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::helpers::{call_with, spawn_app, spawn_app_with, TestApp};
+
+struct Scene {
+    app: TestApp,
+    shopper: reqwest::Client,
+    rep: reqwest::Client,
+    cart_id: String,
+}
+
+/// A shopper with two floor pumps ($49 each) and a rep signed in.
+async fn scene() -> Scene {
+    let app = spawn_app().await;
+    let shopper = app.new_client();
+    let cart = app.add_to_cart(&shopper, "pump-floor", 2).await;
+    let rep = app.staff_client("ava", "rep-demo-pass").await;
+    Scene {
+        cart_id: cart["cart_id"].to_string(),
+        app,
+        shopper,
+        rep,
+    }
+}
+
+impl Scene {
+    async fn detail(&self) -> serde_json::Value {
+        let (status, detail) = call_with(
+            &self.rep,
+            &self.app.url("/admin/api/cart"),
+            &[("cart_id", &self.cart_id)],
+        )
+        .await;
+        assert_eq!(status, 200, "{detail}");
+        detail
+    }
+
+    async fn rep_call(&self, path: &str, fields: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let version = self.detail().await["cart"]["version"].to_string();
+        let id = Uuid::new_v4().to_string();
+        let mut form: Vec<(&str, &str)> = vec![
+            ("cart_id", &self.cart_id),
+            ("version", &version),
+            ("request_id", &id),
+        ];
+        form.extend_from_slice(fields);
+        call_with(&self.rep, &self.app.url(path), &form).await
+    }
+
+    async fn shopper_cart(&self) -> serde_json::Value {
+        call_with(&self.shopper, &self.app.url("/api/cart"), &[])
+            .await
+            .1
+    }
+}
+
+#[tokio::test]
+async fn a_rep_can_only_send_links_to_pages_that_exist_and_the_shopper_sees_each_as_a_card() {
+    let s = scene().await;
+    for missing in [
+        "/products/no-such-thing",
+        "/?category=Spaceships",
+        "/admin",
+        "/orders/AAAA-BBBB",
+        "/?sort=price",
+    ] {
+        let (status, body) = s
+            .rep_call("/admin/api/rep/link", &[("path", missing), ("note", "")])
+            .await;
+        assert_eq!(status, 422, "{missing}: {body}");
+    }
+    let (status, body) = s
+        .rep_call(
+            "/admin/api/rep/link",
+            &[("path", "/products/no-such-thing"), ("note", "")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        body.to_string()
+            .contains("no page at /products/no-such-thing"),
+        "{body}"
+    );
+
+    for (path, note) in [
+        ("/?category=bikes", "Browse these"),
+        ("/products/helmet-aero", ""),
+    ] {
+        let (status, body) = s
+            .rep_call("/admin/api/rep/link", &[("path", path), ("note", note)])
+            .await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let cart = s.shopper_cart().await;
+    let product = &cart["links"][0];
+    assert_eq!(product["preview"]["title"], "Aero Road Helmet");
+    assert_eq!(product["preview"]["price_cents"], 15_900);
+    assert_eq!(
+        product["preview"]["image_url"],
+        "/images/products/helmet-aero.svg"
+    );
+    let category = &cart["links"][1];
+    assert_eq!(category["preview"]["title"], "Bikes in our catalog");
+    assert_eq!(category["preview"]["price_cents"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn the_shopper_stream_says_what_the_rep_did_in_the_shoppers_words() {
+    let s = scene().await;
+    let mut stream = s
+        .shopper
+        .get(s.app.url("/api/cart/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let helmet = s.app.product_id("helmet-aero").await;
+    let (status, body) = s
+        .rep_call(
+            "/admin/api/rep/add",
+            &[("product_id", &helmet.to_string()), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .rep_call(
+            "/admin/api/rep/discount",
+            &[
+                ("target", &helmet.to_string()),
+                ("kind", "percent"),
+                ("amount", "10"),
+                ("reason", "Loyal customer"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut said: Vec<serde_json::Value> = Vec::new();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while said.len() < 2 && tokio::time::Instant::now() < deadline {
+        if let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await
+        {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            said = buffer
+                .lines()
+                .filter_map(|line| line.strip_prefix("data: "))
+                .filter_map(|data| serde_json::from_str::<serde_json::Value>(data).ok())
+                .filter(|event| event["message"].is_string())
+                .collect();
+        }
+    }
+    assert_eq!(said.len(), 2, "{buffer}");
+    assert_eq!(said[0]["message"], "Ava Rep added Aero Road Helmet");
+    assert_eq!(said[0]["product_id"], helmet);
+    assert_eq!(said[0]["op"], "rep_item_added");
+    assert_eq!(
+        said[1]["message"],
+        "Ava Rep gave you 10% off Aero Road Helmet"
+    );
+}
+
+#[tokio::test]
+async fn the_discount_form_knows_the_cap_and_a_refusal_sets_what_was_asked_against_the_carts_share()
+{
+    let s = scene().await;
+    // $98.00 of pumps; a rep's cap is 15% ($14.70).
+    let cap = &s.detail().await["discount_cap"];
+    assert_eq!(cap["cap_basis_points"], 1500);
+    assert_eq!(cap["allowance_cents"], 1470);
+    assert_eq!(cap["left_cents"], 1470);
+
+    let (status, _) = s
+        .rep_call(
+            "/admin/api/rep/discount",
+            &[
+                ("target", "cart"),
+                ("kind", "percent"),
+                ("amount", "10"),
+                ("reason", "Loyal customer"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let cap = &s.detail().await["discount_cap"];
+    assert_eq!(cap["taken_cents"], 980);
+    assert_eq!(cap["left_cents"], 490);
+
+    let (status, body) = s
+        .rep_call(
+            "/admin/api/rep/discount",
+            &[
+                ("target", "cart"),
+                ("kind", "percent"),
+                ("amount", "50"),
+                ("reason", "Too much"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let message = body.to_string();
+    assert!(
+        message.contains("You asked for 50% off the whole cart"),
+        "{message}"
+    );
+    assert!(
+        message.contains("$9.80 is taken already, so $4.90 (5%) is left"),
+        "{message}"
+    );
+
+    // A discount manager has no cap to show.
+    let manager = s.app.staff_client("admin", "admin-demo-pass").await;
+    let (_, detail) = call_with(
+        &manager,
+        &s.app.url("/admin/api/cart"),
+        &[("cart_id", &s.cart_id)],
+    )
+    .await;
+    assert_eq!(detail["discount_cap"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn the_active_list_leaves_out_empty_carts_unless_asked_and_presence_comes_apart() {
+    let s = scene().await;
+    // Another shopper whose cart was emptied.
+    let emptied = s.app.new_client();
+    let cart = s.app.add_to_cart(&emptied, "socks-stripes", 1).await;
+    let emptied_id = cart["cart_id"].as_i64().unwrap();
+    let socks = s.app.product_id("socks-stripes").await.to_string();
+    let (status, _) = call_with(
+        &emptied,
+        &s.app.url("/api/cart/remove"),
+        &[
+            ("product_id", &socks),
+            ("version", &cart["version"].to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let ids = |list: &serde_json::Value| -> Vec<i64> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["cart_id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, list) = call_with(&s.rep, &s.app.url("/admin/api/carts"), &[]).await;
+    assert!(!ids(&list).contains(&emptied_id), "{list}");
+    assert!(ids(&list).contains(&s.cart_id.parse().unwrap()));
+    let (_, list) = call_with(
+        &s.rep,
+        &s.app.url("/admin/api/carts"),
+        &[("with_empty", "true")],
+    )
+    .await;
+    assert!(ids(&list).contains(&emptied_id), "{list}");
+    assert!(
+        !list.to_string().contains("shopper_online"),
+        "summaries carry no presence"
+    );
+
+    let _stream = s
+        .shopper
+        .get(s.app.url("/api/cart/live"))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The rep opening the cart marks it as being helped.
+    s.detail().await;
+    let wanted = format!("{},{emptied_id}", s.cart_id);
+    let (status, presence) = call_with(
+        &s.rep,
+        &s.app.url("/admin/api/carts/presence"),
+        &[("cart_ids", &wanted)],
+    )
+    .await;
+    assert_eq!(status, 200, "{presence}");
+    assert_eq!(presence[0][0].to_string(), s.cart_id);
+    assert_eq!(presence[0][1]["shopper_online"], true);
+    assert_eq!(presence[0][1]["rep_viewing"], "Ava Rep");
+    assert_eq!(presence[1][1]["shopper_online"], false);
+    assert_eq!(presence[1][1]["rep_viewing"], serde_json::Value::Null);
+
+    let many = (0..101)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    for bad in ["1,x", "1\u{0}", many.as_str()] {
+        let (status, _) = call_with(
+            &s.rep,
+            &s.app.url("/admin/api/carts/presence"),
+            &[("cart_ids", bad)],
+        )
+        .await;
+        assert_eq!(status, 422, "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_help_box_shows_the_configured_phone_number_and_hours() {
+    let app = spawn_app_with(&[
+        ("APP_STORE_PHONE", "+44 20 7946 0000"),
+        ("APP_STORE_HOURS", "Every day 8:00–20:00"),
+    ])
+    .await;
+    let (status, contact) = app.call("/api/store", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(contact["phone"], "+44 20 7946 0000");
+    assert_eq!(contact["hours"], "Every day 8:00–20:00");
+    app.add_to_cart(&app.client, "socks-stripes", 1).await;
+    let (_, page) = app.page("/cart").await;
+    assert!(page.contains("+44 20 7946 0000"), "the cart page shows it");
+    assert!(page.contains("tel:+442079460000"), "as a link to call");
+}
