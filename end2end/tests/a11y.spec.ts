@@ -6,7 +6,27 @@ import { test, expect, isHydrated, openCartAsRep, waitForHydration } from './fix
 // phone's width, with JavaScript off and on (the project decides). Serious and critical
 // violations fail the test, listed with the elements they were found on.
 async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
+  // axe runs as a script in the page. With JavaScript off it cannot, so the same page (same
+  // cookies, same window) is loaded again with scripts allowed but the app's wasm and JS
+  // blocked: the server-rendered document a browser without JavaScript shows.
+  const jsOff = test.info().project.use.javaScriptEnabled === false;
+  let checked = page;
+  if (jsOff) {
+    const { viewport, isMobile, hasTouch, deviceScaleFactor } = test.info().project.use;
+    const context = await page.context().browser()!.newContext({
+      storageState: await page.context().storageState(),
+      javaScriptEnabled: true,
+      viewport,
+      isMobile,
+      hasTouch,
+      deviceScaleFactor,
+    });
+    await context.route('**/pkg/**', (route) => route.abort());
+    checked = await context.newPage();
+    await checked.goto(page.url());
+  }
+  const results = await new AxeBuilder({ page: checked }).analyze();
+  if (jsOff) await checked.context().close();
   const serious = results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => ({

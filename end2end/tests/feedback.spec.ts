@@ -161,7 +161,7 @@ test.describe('the rep', () => {
     await close();
   });
 
-  test("a refused discount is answered beside the form, takes focus, and tells the rep's share from the cart's", async ({ page, browser }, testInfo) => {
+  test("a refused discount is answered beside the form, takes focus, and tells the rep's share from the cart's", async ({ page, browser, consoleProblems }, testInfo) => {
     test.skip(!isHydrated(testInfo), 'answers beside the form need JavaScript');
     const { code, close } = await newShopper(browser, testInfo, {
       product: 'Summer Gloves',
@@ -190,6 +190,9 @@ test.describe('the rep', () => {
     await expect(page.getByTestId('rep-discounts').locator('li')).toHaveCount(1);
     await expect(page.getByTestId('cap-note')).toContainText('5% left');
     await expect(page.getByTestId('tool-error')).toHaveCount(0);
+    // Chromium logs the refusal's 403 as a console error; that refusal is the point of this test.
+    const refused = consoleProblems.findIndex((p) => p.includes('status of 403'));
+    if (refused >= 0) consoleProblems.splice(refused, 1);
     await close();
   });
 

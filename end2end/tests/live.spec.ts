@@ -39,7 +39,7 @@ test('a live update does not wipe what the rep is typing', async ({ page, browse
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
   await page.getByLabel('Search products').fill('aero');
   await expect(page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" })).toBeVisible();
-  await page.getByLabel(/^Amount \((percent|dollars)\)$/).fill('5');
+  await page.getByLabel(/^Amount/).fill('5');
   await page.getByLabel('Reason').fill('loyal customer');
   await page.getByLabel('Note').fill('have a look');
 
@@ -50,7 +50,7 @@ test('a live update does not wipe what the rep is typing', async ({ page, browse
 
   await expect(page.getByLabel('Search products')).toHaveValue('aero');
   await expect(page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" })).toBeVisible();
-  await expect(page.getByLabel(/^Amount \((percent|dollars)\)$/)).toHaveValue('5');
+  await expect(page.getByLabel(/^Amount/)).toHaveValue('5');
   await expect(page.getByLabel('Reason')).toHaveValue('loyal customer');
   await expect(page.getByLabel('Note')).toHaveValue('have a look');
   await context.close();

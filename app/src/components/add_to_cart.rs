@@ -39,7 +39,18 @@ pub fn AddToCartForm(
         add.version().track();
         Uuid::new_v4().to_string()
     };
-    let label = format!("Add {product_name} to cart");
+    // The button reads "Add to cart" and is named "Add Aero Road Helmet to cart": the product's
+    // name is there for screen readers only, so the visible words stay part of the name.
+    let label = if in_stock {
+        view! { "Add" <span class="visually-hidden">{format!(" {product_name}")}</span> " to cart" }
+            .into_any()
+    } else {
+        view! {
+            <span class="visually-hidden">{format!("Add {product_name} to cart: ")}</span>
+            "Out of stock"
+        }
+        .into_any()
+    };
     view! {
         <ActionForm action=add attr:class="add-to-cart" attr:id=format!("add-{product_id}")>
             <input type="hidden" name="product_id" value=product_id.to_string()/>
@@ -55,8 +66,8 @@ pub fn AddToCartForm(
             } else {
                 view! { <input type="hidden" name="quantity" value="1"/> }.into_any()
             }}
-            <button type="submit" disabled=!in_stock aria-label=label>
-                {if in_stock { "Add to cart" } else { "Out of stock" }}
+            <button type="submit" disabled=!in_stock>
+                {label}
             </button>
             <span role="status" aria-live="polite" data-testid="add-result">
                 <Suspense fallback=|| ()>{answer}</Suspense>

@@ -324,3 +324,26 @@ async fn the_help_box_shows_the_configured_phone_number_and_hours() {
     assert!(page.contains("+44 20 7946 0000"), "the cart page shows it");
     assert!(page.contains("tel:+442079460000"), "as a link to call");
 }
+
+#[tokio::test]
+async fn a_finder_miss_says_it_looked_for_a_help_code_or_an_order_number_when_typed_like_one() {
+    let s = scene().await;
+    let find = |typed: &'static str| {
+        let (rep, url) = (s.rep.clone(), s.app.url("/admin/api/find"));
+        async move { call_with(&rep, &url, &[("query", typed)]).await }
+    };
+    for typed in ["ZZZ-ZZZ", "zzz-zzz", "zzzzzz"] {
+        let (status, found) = find(typed).await;
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found["matched_by"], "help code", "typed {typed:?}: {found}");
+        assert_eq!(found["carts"], serde_json::json!([]));
+    }
+    let (_, found) = find("ZZZZ-ZZZZ").await;
+    assert_eq!(found["matched_by"], "order number", "{found}");
+    // Anything else is still a product search, found or not.
+    let (_, found) = find("unicycle").await;
+    assert_eq!(found["matched_by"], "product", "{found}");
+    let (_, found) = find("pump").await;
+    assert_eq!(found["matched_by"], "product", "{found}");
+    assert_eq!(found["carts"][0]["cart_id"].to_string(), s.cart_id);
+}

@@ -21,6 +21,7 @@ use crate::model::admin::{
     describe_idle, seconds_between, write_wanted, CartList, CartPresence, CartSummary,
     FinderResult, ListScope, SUMMARIES_PER_REQUEST,
 };
+use crate::model::help_code::HelpCode;
 use crate::model::money::format_cents;
 
 /// What the page lists: the most recent carts, or what the finder found; with who is with
@@ -251,7 +252,10 @@ pub fn ActiveCartsPage() -> impl IntoView {
 /// What a finder miss says: what it looked for, and as what.
 fn describe_miss(matched_by: &str, query: &str) -> String {
     match matched_by {
-        "help code" => format!("No cart with code {}.", query.to_uppercase()),
+        "help code" => format!(
+            "No cart with code {}.",
+            HelpCode::parse(query).map_or_else(|_| query.to_uppercase(), |code| code.to_string())
+        ),
         "order number" => format!("No order {}.", query.to_uppercase()),
         "customer" => format!("No active cart or order for a customer matching “{query}”."),
         _ => format!("No active cart holds a product matching “{query}”."),

@@ -189,15 +189,22 @@ pub fn ToolError(tool: Tool) -> impl IntoView {
         let node = NodeRef::<leptos::html::P>::new();
         let number = failure.number;
         Effect::new(move |_| {
-            if let Some(element) = node.get() {
-                if actions
-                    .focused
-                    .try_get_value()
-                    .is_some_and(|done| done < number)
-                {
-                    actions.focused.try_set_value(number);
-                    let _ = element.focus();
-                }
+            let Some(element) = node.get() else { return };
+            let Some(done) = actions.focused.try_get_value() else {
+                return;
+            };
+            // Focused the first time it is drawn; and again when a redraw of the cart (the
+            // refetch after the refusal, a live change) replaced the element that had the
+            // focus, which leaves it on the body, but never taken from where the rep went.
+            let focus_dropped = || {
+                let document = document();
+                document.active_element().is_none()
+                    || document.active_element().map(|active| active.tag_name())
+                        == Some("BODY".into())
+            };
+            if done < number || (done == number && focus_dropped()) {
+                actions.focused.try_set_value(number);
+                let _ = element.focus();
             }
         });
         Some(view! {

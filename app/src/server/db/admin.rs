@@ -300,7 +300,18 @@ pub async fn find(
     .fetch_all(db)
     .await?;
     let page = page_of(db, chosen).await?;
-    let mut result = empty("product");
+    // A miss says what the rep typed looked like: "No cart with code ZZZ-ZZZ", not "no product
+    // matching zzz-zzz", when it is shaped like a help code or an order number.
+    let matched_by = if !page.items.is_empty() {
+        "product"
+    } else if HelpCode::parse(typed).is_ok() {
+        "help code"
+    } else if parse_order_number(typed).is_some() {
+        "order number"
+    } else {
+        "product"
+    };
+    let mut result = empty(matched_by);
     result.carts = page.items;
     result.next = page.next;
     Ok(result)
