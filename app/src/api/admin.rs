@@ -42,15 +42,20 @@ pub async fn list_active_carts(
 pub async fn carts_presence(cart_ids: String) -> Result<Vec<(i64, CartPresence)>, AppError> {
     use crate::server::{presence, staff, AppState};
     staff::authorize(CartsPresence::PATH).await?;
-    let ids: Vec<i64> = cart_ids
+    let refused = || AppError::Invalid("Ask for at most 100 carts, by number.".into());
+    let mut ids: Vec<i64> = cart_ids
         .split(',')
         .filter(|id| !id.is_empty())
+        .take(101)
         .map(|id| id.trim().parse::<i64>())
         .collect::<Result<_, _>>()
-        .ok()
-        .filter(|ids: &Vec<i64>| ids.len() <= 100)
-        .ok_or_else(|| AppError::Invalid("Ask for at most 100 carts, by number.".into()))?;
-    Ok(presence::of_carts(&AppState::current()?, &ids).await)
+        .map_err(|_| refused())?;
+    if ids.len() > 100 {
+        return Err(refused());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    presence::of_carts(&AppState::current()?, &ids).await
 }
 
 /// Summaries of the carts named in `wanted` (`cart:version,...`, at most 100), as the live

@@ -67,14 +67,15 @@ pub fn provide_cart_state() {
         false,
     );
 
-    // Which product the last add was for, so its notice can name it (the input is gone by
-    // the time the answer arrives).
-    let adding = StoredValue::new(None::<i64>);
+    // Which products the adds in flight are for, oldest first, so each answer names its own
+    // product: every dispatch sets the action's input, and every completion its value (a
+    // quick tap on A then B gets two answers, A's first, as the server applies them in turn).
+    let adding = StoredValue::new(std::collections::VecDeque::<i64>::new());
     Effect::watch(
         move || add.input().get().map(|input| input.product_id),
         move |product_id, _, _| {
-            if product_id.is_some() {
-                adding.set_value(*product_id);
+            if let Some(product_id) = *product_id {
+                adding.update_value(|pending| pending.push_back(product_id));
             }
         },
         false,
@@ -83,7 +84,13 @@ pub fn provide_cart_state() {
     Effect::watch(
         move || add.value().get(),
         move |outcome, _, _| {
-            let Some(product_id) = adding.get_value() else {
+            if outcome.is_none() {
+                return;
+            }
+            let Some(product_id) = adding
+                .try_update_value(|pending| pending.pop_front())
+                .flatten()
+            else {
                 return;
             };
             match outcome {

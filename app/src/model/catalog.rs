@@ -9,6 +9,42 @@ pub struct StoreContact {
     pub hours: String,
 }
 
+impl StoreContact {
+    /// The `tel:` link for the number as written for people: "+1 555 0142 (demo)" dials
+    /// `tel:+15550142`, "+44 (0)20 7946 0000" dials `tel:+442079460000` (the trunk zero in
+    /// brackets is not dialled from abroad); only `+` and digits remain.
+    pub fn dial_uri(&self) -> String {
+        let digits: String = self
+            .phone
+            .replace("(0)", "")
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        format!("tel:{digits}")
+    }
+}
+
+#[cfg(test)]
+mod store_contact_tests {
+    use super::StoreContact;
+
+    fn dial(phone: &str) -> String {
+        StoreContact {
+            phone: phone.into(),
+            hours: String::new(),
+        }
+        .dial_uri()
+    }
+
+    #[test]
+    fn the_phone_link_dials_the_digits_of_the_number_as_written() {
+        assert_eq!(dial("+1 555 0142 (demo)"), "tel:+15550142");
+        assert_eq!(dial("+44 (0)20 7946 0000"), "tel:+442079460000");
+        assert_eq!(dial("(555) 014-2"), "tel:5550142");
+        assert_eq!(dial("+49-30-1234567"), "tel:+49301234567");
+    }
+}
+
 /// A product card in the catalog grid.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductSummary {

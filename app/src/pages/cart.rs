@@ -63,7 +63,7 @@ fn HelpCode(code: String) -> impl IntoView {
                         .map(|contact| {
                             view! {
                                 <span class="store-contact" data-testid="store-contact">
-                                    <a href=format!("tel:{}", contact.phone.split(" (").next().unwrap_or_default().replace(' ', ""))>
+                                    <a href=contact.dial_uri()>
                                         {contact.phone.clone()}
                                     </a>
                                     {format!(" · {}", contact.hours)}

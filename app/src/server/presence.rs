@@ -91,14 +91,16 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
     }
 }
 
-/// Who is with each of `cart_ids` (one Redis round trip); nobody, when Redis cannot say.
+/// Who is with each of `cart_ids` (one Redis round trip); `Unavailable` when Redis cannot
+/// say, so the rep sees "unknown" rather than a confident "nobody".
 pub async fn of_carts(
     state: &AppState,
     cart_ids: &[i64],
-) -> Vec<(i64, crate::model::admin::CartPresence)> {
+) -> Result<Vec<(i64, crate::model::admin::CartPresence)>, crate::error::AppError> {
+    use crate::error::AppError;
     use crate::model::admin::CartPresence;
     if cart_ids.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let keys: Vec<String> = cart_ids
         .iter()
@@ -108,8 +110,8 @@ pub async fn of_carts(
         .redis_health
         .run(state.redis.mget(keys))
         .await
-        .unwrap_or_default();
-    cart_ids
+        .map_err(|_| AppError::Unavailable)?;
+    Ok(cart_ids
         .iter()
         .enumerate()
         .map(|(i, id)| {
@@ -123,7 +125,7 @@ pub async fn of_carts(
                 },
             )
         })
-        .collect()
+        .collect())
 }
 
 /// The rep viewing `cart_id`, if any.

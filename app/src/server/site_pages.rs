@@ -27,11 +27,13 @@ pub async fn preview(conn: &mut PgConnection, path: &str) -> sqlx::Result<Option
                 .strip_prefix("category=")
                 .filter(|value| !value.contains('&'))
                 .and_then(percent_decoded)
+                .filter(|category| !category.chars().any(char::is_control))
             else {
                 return Ok(None);
             };
             let known: Option<String> = sqlx::query_scalar(
-                "select category from product where lower(category) = lower($1) limit 1",
+                // Exactly as the catalog filters: `/?category=bikes` would open an empty page.
+                "select category from product where category = $1 limit 1",
             )
             .bind(&category)
             .fetch_optional(conn)

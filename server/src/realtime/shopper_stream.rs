@@ -72,7 +72,8 @@ async fn for_shopper(state: &AppState, payload: &str) -> String {
     };
     let by_rep = activity.op.starts_with("rep_") && !is_presence(&activity.op);
     let (message, product_id) = if by_rep {
-        match app::server::db::rep::latest_for_shopper(&state.db, activity.cart_id).await {
+        match app::server::db::rep::for_shopper(&state.db, activity.cart_id, activity.version).await
+        {
             Ok(Some((message, product_id))) => (Some(message), product_id),
             Ok(None) => (None, None),
             Err(error) => {

@@ -67,6 +67,11 @@ async fn a_rep_can_only_send_links_to_pages_that_exist_and_the_shopper_sees_each
     for missing in [
         "/products/no-such-thing",
         "/?category=Spaceships",
+        // The catalog's filter is exact: this would open an empty page.
+        "/?category=bikes",
+        // Decoded, a control character is no category.
+        "/?category=%00",
+        "/?category=Bikes%0D%0A",
         "/admin",
         "/orders/AAAA-BBBB",
         "/?sort=price",
@@ -90,7 +95,7 @@ async fn a_rep_can_only_send_links_to_pages_that_exist_and_the_shopper_sees_each
     );
 
     for (path, note) in [
-        ("/?category=bikes", "Browse these"),
+        ("/?category=Bikes", "Browse these"),
         ("/products/helmet-aero", ""),
     ] {
         let (status, body) = s
@@ -346,4 +351,57 @@ async fn a_finder_miss_says_it_looked_for_a_help_code_or_an_order_number_when_ty
     let (_, found) = find("pump").await;
     assert_eq!(found["matched_by"], "product", "{found}");
     assert_eq!(found["carts"][0]["cart_id"].to_string(), s.cart_id);
+}
+
+#[tokio::test]
+async fn a_stored_link_that_cannot_be_previewed_shows_as_its_path_and_the_cart_still_loads() {
+    let s = scene().await;
+    // A link stored before links were checked, with a NUL once decoded.
+    let cart_id: i64 = s.cart_id.parse().unwrap();
+    sqlx::query(
+        "insert into pushed_link (cart_id, path, note, created_by)
+         select $1, '/?category=%00', 'old', staff_id from staff where username = 'ava'",
+    )
+    .bind(cart_id)
+    .execute(&s.app.state.db)
+    .await
+    .unwrap();
+    let (status, cart) = call_with(&s.shopper, &s.app.url("/api/cart"), &[]).await;
+    assert_eq!(status, 200, "{cart}");
+    assert_eq!(cart["links"][0]["path"], "/?category=%00");
+    assert_eq!(cart["links"][0]["preview"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn each_relayed_rep_change_is_described_as_itself_not_as_the_reps_latest_change() {
+    let s = scene().await;
+    let cart_id: i64 = s.cart_id.parse().unwrap();
+    let helmet = s.app.product_id("helmet-aero").await.to_string();
+    let socks = s.app.product_id("socks-stripes").await.to_string();
+    let mut versions = Vec::new();
+    for product in [&helmet, &socks] {
+        let (status, body) = s
+            .rep_call(
+                "/admin/api/rep/add",
+                &[("product_id", product), ("quantity", "1")],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        versions.push(body["cart"]["version"].as_i64().unwrap());
+    }
+    // Both are committed before either event is described, as when a rep is quick.
+    let db = &s.app.state.db;
+    let first = app::server::db::rep::for_shopper(db, cart_id, versions[0])
+        .await
+        .unwrap();
+    let second = app::server::db::rep::for_shopper(db, cart_id, versions[1])
+        .await
+        .unwrap();
+    assert_eq!(first.unwrap().0, "Ava Rep added Aero Road Helmet");
+    assert_eq!(second.unwrap().0, "Ava Rep added Striped Cycling Socks");
+    // A version no rep change made (the shopper's first add) is not the rep's doing.
+    let shoppers = app::server::db::rep::for_shopper(db, cart_id, 1)
+        .await
+        .unwrap();
+    assert_eq!(shoppers, None);
 }

@@ -493,3 +493,38 @@ async fn a_thousand_event_streams_opened_and_closed_leave_nothing_behind() {
         grown / 1024
     );
 }
+
+#[tokio::test]
+async fn while_redis_is_down_the_reps_presence_columns_say_unknown_not_nobody() {
+    let mut redis = OwnRedis::start().await;
+    let url = redis.url();
+    let app = spawn_app_with(&[("REDIS_URL", url.as_str())]).await;
+    let shopper = app.new_client();
+    let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
+    let rep = app.staff_client("ava", "rep-demo-pass").await;
+    let ids = cart["cart_id"].to_string();
+    let presence_url = app.url("/admin/api/carts/presence");
+    let fields = [("cart_ids", ids.as_str())];
+    let presence = || crate::helpers::call_with(&rep, &presence_url, &fields);
+    let (status, body) = presence().await;
+    assert_eq!(status, 200, "{body}");
+
+    redis.stop();
+    let (status, body) = presence().await;
+    assert_eq!(status, 503, "Redis down is not 'nobody is here': {body}");
+    assert!(body.to_string().contains("briefly unavailable"), "{body}");
+    // The list itself comes from Postgres and still loads.
+    let (status, body) = crate::helpers::call_with(&rep, &app.url("/admin/api/carts"), &[]).await;
+    assert_eq!(status, 200, "{body}");
+
+    redis.restart().await;
+    let mut back = false;
+    for _ in 0..100 {
+        if presence().await.0 == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(back, "presence answers again once Redis is back");
+}

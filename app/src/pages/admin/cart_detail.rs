@@ -271,11 +271,18 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
             <dt>"Shopper"</dt>
             <dd data-testid="shopper-presence">{presence}</dd>
         </dl>
+        // Refusals of line changes show above the lines, even when the last line is gone;
+        // when the tools went away (the cart became an order meanwhile), theirs show here.
+        <ToolError tool=Tool::Lines/>
+        {(!can_edit).then(|| view! {
+            <ToolError tool=Tool::Add/>
+            <ToolError tool=Tool::Discounts/>
+            <ToolError tool=Tool::Link/>
+        })}
         {if cart.lines.is_empty() {
             view! { <p class="empty" data-testid="detail-empty">"This cart is empty."</p> }.into_any()
         } else {
             view! {
-                <ToolError tool=Tool::Lines/>
                 <table class="cart-lines stack" data-testid="detail-lines">
                     <thead>
                         <tr>

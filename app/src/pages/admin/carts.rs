@@ -33,12 +33,53 @@ enum Listing {
 }
 
 /// Who is with each of `carts` (no request for none).
-async fn presence_of(carts: &[CartSummary]) -> Vec<(i64, CartPresence)> {
+/// `None` when it cannot be known now (Redis unreachable): those rows say "?", not "—".
+async fn presence_of(carts: &[CartSummary]) -> Option<Vec<(i64, CartPresence)>> {
     if carts.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let ids: Vec<String> = carts.iter().map(|cart| cart.cart_id.to_string()).collect();
-    carts_presence(ids.join(",")).await.unwrap_or_default()
+    carts_presence(ids.join(",")).await.ok()
+}
+
+/// Presence also ends without an event (a rep closes the cart page, a phone loses its
+/// connection; the Redis keys expire 45 s after their last refresh): the rows on screen are
+/// asked again every 20 s, one request per 100 rows.
+fn refresh_presence_now_and_then(
+    shown: RwSignal<Option<CartList>>,
+    presence: RwSignal<HashMap<i64, CartPresence>>,
+) {
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        let handle = set_interval_with_handle(
+            move || {
+                let rows: Vec<CartSummary> = shown
+                    .try_with_untracked(|list| {
+                        list.as_ref()
+                            .map(|list| list.items.clone())
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_default();
+                leptos::task::spawn_local(async move {
+                    for batch in rows.chunks(100) {
+                        let fresh = presence_of(batch).await;
+                        presence.try_update(|presence| {
+                            for row in batch {
+                                presence.remove(&row.cart_id);
+                            }
+                            presence.extend(fresh.unwrap_or_default());
+                        });
+                    }
+                });
+            },
+            std::time::Duration::from_secs(20),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = (shown, presence);
 }
 
 /// Finder box on top; below it either the finder's results or the most recent carts, a
@@ -59,11 +100,11 @@ pub fn ActiveCartsPage() -> impl IntoView {
         |(q, after, with_empty, _)| async move {
             if q.trim().is_empty() {
                 let list = list_active_carts(Some(after), Some(with_empty)).await?;
-                let presence = presence_of(&list.items).await;
+                let presence = presence_of(&list.items).await.unwrap_or_default();
                 Ok(Listing::Recent(list, presence))
             } else {
                 let found = find_carts(q, Some(after)).await?;
-                let presence = presence_of(&found.carts).await;
+                let presence = presence_of(&found.carts).await.unwrap_or_default();
                 Ok(Listing::Found(found, presence))
             }
         },
@@ -137,11 +178,13 @@ pub fn ActiveCartsPage() -> impl IntoView {
                 })
                 .unwrap_or_default();
             if !wanted.is_empty() {
-                let fresh = presence_of(&wanted).await;
-                presence.try_update(|presence| presence.extend(fresh));
+                if let Some(fresh) = presence_of(&wanted).await {
+                    presence.try_update(|presence| presence.extend(fresh));
+                }
             }
         });
     }
+    refresh_presence_now_and_then(shown, presence);
     let marks = use_cart_marks();
     let finder = NodeRef::<leptos::html::Input>::new();
     // The rep arrives to find a cart: the finder has the focus.
@@ -173,6 +216,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match listing.await {
                     Ok(Listing::Recent(list, who)) => {
+                        marks.start_from(&list.items);
                         shown.set(Some(list));
                         presence.set(who.into_iter().collect());
                         let empty_link = if with_empty() {
@@ -207,6 +251,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
                             let q = search();
                             let nothing = result.carts.is_empty() && result.orders.is_empty();
                             let empty_message = describe_miss(&result.matched_by, q.trim());
+                            marks.start_from(&result.carts);
                             shown.set(Some(CartList {
                                 items: result.carts,
                                 next: result.next,
@@ -352,9 +397,13 @@ pub fn CartTable(
                     .into_iter()
                     .zip(marks.into_iter().chain(std::iter::repeat(RowMarks::default())))
                     .map(|(cart, marks)| {
+                        // No entry: presence could not be read (Redis unreachable), "?" rather
+                        // than a confident "nobody".
                         let who = presence.get(&cart.cart_id).cloned();
+                        let known = who.is_some();
                         let online = who.as_ref().is_some_and(|who| who.shopper_online);
                         let helper = who.and_then(|who| who.rep_viewing);
+                        let nobody = if known { "—" } else { "?" };
                         let marker = marks.marker.map(|marker| {
                             view! {
                                 <span class=format!("marker marker-{}", marker.label()) data-testid="row-marker">
@@ -377,10 +426,10 @@ pub fn CartTable(
                                 <td data-label="Items">{cart.item_count}</td>
                                 <td data-label="Total">{format_cents(cart.total_cents)}</td>
                                 <td data-label="Shopper" data-testid="shopper-online" class:presence-online=online>
-                                    {if online { "Online" } else { "—" }}
+                                    {if online { "Online" } else { nobody }}
                                 </td>
                                 <td data-label="Being helped by" data-testid="helped-by">
-                                    {helper.unwrap_or_else(|| "—".into())}
+                                    {helper.unwrap_or_else(|| nobody.into())}
                                 </td>
                                 <td data-label="Last activity">
                                     {describe_idle(seconds_between(&cart.updated_at, &as_of))}

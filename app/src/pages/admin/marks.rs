@@ -49,31 +49,42 @@ struct Seen {
 #[derive(Clone, Copy)]
 pub struct CartMarks {
     seen: StoredValue<HashMap<i64, Seen>>,
-    /// Whether a list was drawn yet: the first one is what the rep starts from.
-    started: StoredValue<bool>,
 }
 
 impl CartMarks {
     pub fn provide() {
         provide_context(CartMarks {
             seen: StoredValue::new(HashMap::new()),
-            started: StoredValue::new(false),
+        });
+    }
+
+    /// A list loaded whole (a page opened, another page of it, a finder result, a resync):
+    /// what it shows that the rep has not met yet is where the rep starts from, unmarked.
+    /// Carts already met keep their marks; only carts that arrive live afterwards are new.
+    pub fn start_from(&self, rows: &[CartSummary]) {
+        self.seen.try_update_value(|seen| {
+            for row in rows {
+                seen.entry(row.cart_id).or_insert(Seen {
+                    seen_version: row.version,
+                    drawn_version: row.version,
+                    drawn_at: f64::MIN,
+                });
+            }
         });
     }
 
     /// The marks of `rows`, as they are drawn now.
     pub fn draw(&self, rows: &[CartSummary]) -> Vec<RowMarks> {
         let now = now_ms();
-        let first = !self.started.try_get_value().unwrap_or(true);
-        self.started.try_set_value(true);
         self.seen
             .try_update_value(|seen| {
                 rows.iter()
                     .map(|row| {
+                        // Not met in a whole load: it arrived live.
                         let entry = seen.entry(row.cart_id).or_insert(Seen {
-                            seen_version: if first { row.version } else { 0 },
+                            seen_version: 0,
                             drawn_version: row.version,
-                            drawn_at: if first { f64::MIN } else { now },
+                            drawn_at: now,
                         });
                         if entry.drawn_version != row.version {
                             entry.drawn_version = row.version;

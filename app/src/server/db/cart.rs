@@ -204,8 +204,15 @@ pub async fn load(db: &PgPool, cart_id: i64) -> Result<CartView, AppError> {
 
 /// Links pushed to this cart and not dismissed, newest first.
 async fn links(conn: &mut sqlx::PgConnection, cart_id: i64) -> sqlx::Result<Vec<PushedLink>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "select l.link_id, l.path, l.note, s.display_name
+    #[derive(sqlx::FromRow)]
+    struct LinkRow {
+        link_id: i64,
+        path: String,
+        note: String,
+        from: String,
+    }
+    let rows: Vec<LinkRow> = sqlx::query_as(
+        "select l.link_id, l.path, l.note, s.display_name as \"from\"
          from pushed_link l join staff s on s.staff_id = l.created_by
          where l.cart_id = $1 and l.dismissed_at is null
          order by l.link_id desc limit 5",
@@ -214,8 +221,22 @@ async fn links(conn: &mut sqlx::PgConnection, cart_id: i64) -> sqlx::Result<Vec<
     .fetch_all(&mut *conn)
     .await?;
     let mut links = Vec::with_capacity(rows.len());
-    for (link_id, path, note, from) in rows {
-        let preview = crate::server::site_pages::preview(&mut *conn, &path).await?;
+    for LinkRow {
+        link_id,
+        path,
+        note,
+        from,
+    } in rows
+    {
+        // A card without a title is better than a cart that does not load: a link stored
+        // before links were checked, or a page gone since, shows as its path.
+        let preview = match crate::server::site_pages::preview(&mut *conn, &path).await {
+            Ok(preview) => preview,
+            Err(error) => {
+                tracing::warn!(%error, link_id, "could not preview a pushed link");
+                None
+            }
+        };
         links.push(PushedLink {
             link_id,
             path,

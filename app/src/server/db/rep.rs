@@ -74,8 +74,17 @@ impl<'a> RepTx<'a> {
     async fn commit_audited(
         mut self,
         action: &str,
-        detail: serde_json::Value,
+        mut detail: serde_json::Value,
     ) -> Result<(), AppError> {
+        // The cart version this change produced, so the shopper's stream can say what the
+        // change it is relaying did, not whatever the rep did last.
+        let version: i64 = sqlx::query_scalar("select version from cart where cart_id = $1")
+            .bind(self.change.cart_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        if let Some(fields) = detail.as_object_mut() {
+            fields.insert("version".into(), version.into());
+        }
         sqlx::query(
             "insert into cart_audit (cart_id, staff_id, action, detail) values ($1, $2, $3, $4)",
         )
@@ -364,19 +373,23 @@ struct AuditRow {
     seconds_ago: i64,
 }
 
-/// What the shopper is told about the rep's latest change to `cart_id` (see
-/// `model::admin::describe_for_shopper`), if a rep changed it.
-#[tracing::instrument(name = "db.latest_rep_action", skip(db))]
-pub async fn latest_for_shopper(
+/// What the shopper is told about the rep's change that made `cart_id` version `version`
+/// (see `model::admin::describe_for_shopper`); `None` when no rep change made that version
+/// (an intermediate version of a change, or a change by the shopper).
+#[tracing::instrument(name = "db.rep_action_for_shopper", skip(db))]
+pub async fn for_shopper(
     db: &PgPool,
     cart_id: i64,
+    version: i64,
 ) -> sqlx::Result<Option<(String, Option<i64>)>> {
     let row: Option<AuditRow> = sqlx::query_as(
         "select a.audit_id, s.display_name as who, a.action, a.detail, 0::bigint as seconds_ago
          from cart_audit a join staff s using (staff_id)
-         where a.cart_id = $1 order by a.audit_id desc limit 1",
+         where a.cart_id = $1 and a.detail @> jsonb_build_object('version', $2::bigint)
+         order by a.audit_id desc limit 1",
     )
     .bind(cart_id)
+    .bind(version)
     .fetch_optional(db)
     .await?;
     Ok(
