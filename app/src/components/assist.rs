@@ -41,7 +41,11 @@ pub fn AssistPanel() -> impl IntoView {
                             .map(|name| {
                                 view! {
                                     <div class="rep-banner" role="status" data-testid="rep-banner">
-                                        <span>{format!("{name} from our sales team is looking at your cart to help you.")}</span>
+                                        <span>{
+                                            // "Ava Rep, Ben Rep" when two are on the call.
+                                            let verb = if name.contains(", ") { "are" } else { "is" };
+                                            format!("{name} from our sales team {verb} looking at your cart to help you.")
+                                        }</span>
                                         <button class="secondary" on:click=move |_| banner_dismissed.set(true)>
                                             "Dismiss"
                                         </button>

@@ -2,7 +2,7 @@
 //! a crashed process clears itself. Changes are announced on `cart_activity` (ops
 //! `shopper_online`, `shopper_offline`, `rep_viewing`) so the other side's page updates.
 
-use fred::interfaces::KeysInterface;
+use fred::interfaces::{KeysInterface, LuaInterface};
 use fred::types::Expiration;
 
 use super::AppState;
@@ -74,19 +74,71 @@ pub async fn shopper_online(state: &AppState, cart_id: i64) -> bool {
         > 0
 }
 
-/// Marks `rep_name` as viewing `cart_id`; announces it when it is news.
+/// Adds or refreshes one rep in a cart's viewing key, atomically: the value holds one line
+/// `expiry-ms<TAB>name` per rep, lines past their expiry are dropped, the key lives as long
+/// as its newest line. Returns 1 when the rep was not already viewing (news to announce).
+/// KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time to live (ms), ARGV[3] the rep's name.
+const VIEWING_SCRIPT: &str = r#"
+local now = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+local kept = {}
+local already = false
+local current = redis.call('GET', KEYS[1])
+if current then
+  for expiry, name in string.gmatch(current, '(%d+)\t([^\n]*)') do
+    if tonumber(expiry) > now then
+      if name == ARGV[3] then
+        already = true
+      else
+        table.insert(kept, expiry .. '\t' .. name)
+      end
+    end
+  end
+end
+table.insert(kept, string.format('%d', now + ttl) .. '\t' .. ARGV[3])
+redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', ttl)
+if already then return 0 else return 1 end
+"#;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
+
+/// The reps a viewing value names whose mark has not expired at `now_ms`, in the order
+/// they came, joined for display ("Ava Rep, Ben Rep"); `None` when nobody.
+pub fn viewing_names(value: &str, now_ms: i64) -> Option<String> {
+    let names: Vec<&str> = value
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(expiry, _)| expiry.parse::<i64>().is_ok_and(|expiry| expiry > now_ms))
+        .map(|(_, name)| name)
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// Marks `rep_name` as viewing `cart_id` beside any other rep viewing it (two reps on one
+/// call are both shown, neither overwrites the other); announces it when it is news.
 pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
-    let previous: Result<Option<String>, _> = state
+    // The value's separators never come from a name.
+    let name: String = rep_name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let news: Result<i64, _> = state
         .redis_health
-        .run(state.redis.set(
-            rep_key(state, cart_id),
-            rep_name,
-            Some(Expiration::EX(PRESENCE_TTL_SECS)),
-            None,
-            true,
+        .run(state.redis.eval(
+            VIEWING_SCRIPT,
+            vec![rep_key(state, cart_id)],
+            vec![
+                now_ms().to_string(),
+                (PRESENCE_TTL_SECS * 1000).to_string(),
+                name,
+            ],
         ))
         .await;
-    if matches!(&previous, Ok(p) if p.as_deref() != Some(rep_name)) {
+    if matches!(news, Ok(1)) {
         announce(state, cart_id, "rep_viewing").await;
     }
 }
@@ -111,12 +163,17 @@ pub async fn of_carts(
         .run(state.redis.mget(keys))
         .await
         .map_err(|_| AppError::Unavailable)?;
+    let now = now_ms();
     Ok(cart_ids
         .iter()
         .enumerate()
         .map(|(i, id)| {
             let shopper = values.get(2 * i).cloned().flatten();
-            let rep = values.get(2 * i + 1).cloned().flatten();
+            let rep = values
+                .get(2 * i + 1)
+                .cloned()
+                .flatten()
+                .and_then(|value| viewing_names(&value, now));
             (
                 *id,
                 CartPresence {
@@ -128,12 +185,31 @@ pub async fn of_carts(
         .collect())
 }
 
-/// The rep viewing `cart_id`, if any.
+/// The reps viewing `cart_id`, if any ("Ava Rep" or "Ava Rep, Ben Rep").
 pub async fn viewing_rep(state: &AppState, cart_id: i64) -> Option<String> {
-    state
+    let value: Option<String> = state
         .redis_health
         .run(state.redis.get(rep_key(state, cart_id)))
         .await
         .ok()
-        .flatten()
+        .flatten();
+    viewing_names(&value?, now_ms())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::viewing_names;
+
+    #[test]
+    fn every_rep_whose_mark_has_not_expired_is_named_in_the_order_they_came() {
+        let value = "2000\tAva Rep\n1000\tCy Gone\n3000\tBen Rep";
+        assert_eq!(
+            viewing_names(value, 1500).as_deref(),
+            Some("Ava Rep, Ben Rep")
+        );
+        assert_eq!(viewing_names(value, 2500).as_deref(), Some("Ben Rep"));
+        assert_eq!(viewing_names(value, 3000), None);
+        assert_eq!(viewing_names("", 0), None);
+        assert_eq!(viewing_names("garbage", 0), None);
+    }
 }

@@ -405,3 +405,32 @@ async fn each_relayed_rep_change_is_described_as_itself_not_as_the_reps_latest_c
         .unwrap();
     assert_eq!(shoppers, None);
 }
+
+#[tokio::test]
+async fn two_reps_on_one_cart_are_both_shown_as_helping_and_each_refresh_keeps_the_other() {
+    let s = scene().await;
+    let ben = s.app.staff_client("ben", "rep-demo-pass").await;
+    let presence = |client: reqwest::Client| {
+        let (url, ids) = (s.app.url("/admin/api/carts/presence"), s.cart_id.clone());
+        async move {
+            let (status, body) = call_with(&client, &url, &[("cart_ids", &ids)]).await;
+            assert_eq!(status, 200, "{body}");
+            body[0][1]["rep_viewing"].clone()
+        }
+    };
+    s.detail().await;
+    assert_eq!(presence(s.rep.clone()).await, "Ava Rep");
+    let (status, _) = call_with(
+        &ben,
+        &s.app.url("/admin/api/cart"),
+        &[("cart_id", &s.cart_id)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(presence(s.rep.clone()).await, "Ava Rep, Ben Rep");
+    // Ava's page refreshes her mark: Ben stays.
+    s.detail().await;
+    assert_eq!(presence(ben.clone()).await, "Ben Rep, Ava Rep");
+    // The shopper's banner names both too.
+    assert_eq!(s.shopper_cart().await["rep_viewing"], "Ben Rep, Ava Rep");
+}
