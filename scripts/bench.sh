@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (they print figures; they are not tests): the websocket relay against the
 # release server, reps keeping their lists current while carts change, a burst of logins,
-# and the cart finder against 100k carts.
+# the cart finder against 100k carts, and public pages under wrk (bench-pages.sh).
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
@@ -11,3 +11,4 @@ cargo bench -p server --bench relay
 cargo bench -p server --bench reps
 cargo bench -p server --bench login
 cargo bench -p server --bench finder
+bash "$ROOT/scripts/bench-pages.sh"
