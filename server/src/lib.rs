@@ -8,6 +8,7 @@ pub mod form_errors;
 pub mod health;
 pub mod images;
 pub mod login;
+pub mod page_cache;
 pub mod realtime;
 pub mod request_guard;
 pub mod security_headers;

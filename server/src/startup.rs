@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use app::components::add_to_cart::FormSeed;
 use app::server::realtime::{self, Hub};
 use app::server::redis_health::RedisHealth;
 use app::server::redis_store::RedisSessionStore;
@@ -25,8 +26,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::page_cache::{self, PageCache};
 use crate::realtime::access::AccessWatch;
-use crate::security_headers::PageNonce;
+use crate::security_headers::{PageNonce, PublicRender};
 use crate::serve::{self, Limits};
 use crate::{
     body_limit, csrf, error_status, form_errors, health, images, login, request_guard,
@@ -206,6 +208,7 @@ pub fn router(
             routes,
             move || {
                 provide_context(context_state.clone());
+                provide_context(FormSeed(rand::random()));
                 provide_page_nonce();
             },
             {
@@ -246,6 +249,11 @@ pub fn router(
         ))
         .layer(middleware::from_fn(security_headers::add_security_headers))
         .layer(CompressionLayer::new())
+        // Outside compression: kept pages are already compressed.
+        .layer(middleware::from_fn_with_state(
+            PageCache::new(state.hub.clone()),
+            page_cache::serve_anonymous_pages,
+        ))
         // Which process answered: for operators behind a load balancer, and the proxy test.
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("x-tandem-process"),
@@ -257,10 +265,17 @@ pub fn router(
 
 /// Gives the render the nonce `security_headers` put into this request's page CSP, so the
 /// hydration scripts carry the same one.
+///
+/// A page kept for every visitor ([`PublicRender`]) gets an empty nonce instead of the one
+/// leptos_axum draws for each render: its scripts are allowed by hash, and nothing random
+/// may be in it.
 fn provide_page_nonce() {
-    let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
-    if let Some(PageNonce(nonce)) = nonce {
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
+        return;
+    };
+    if parts.extensions.get::<PublicRender>().is_some() {
+        provide_context(leptos::nonce::Nonce::from_value(String::new()));
+    } else if let Some(PageNonce(nonce)) = parts.extensions.get::<PageNonce>().cloned() {
         provide_context(leptos::nonce::Nonce::from_value(nonce));
     }
 }

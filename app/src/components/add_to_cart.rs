@@ -6,6 +6,10 @@ use uuid::Uuid;
 use super::cart_state::use_cart_state;
 use crate::model::notice::Notice;
 
+/// The random part of the add forms' idempotency keys, drawn once per server render.
+#[derive(Clone, Copy, Debug)]
+pub struct FormSeed(pub u64);
+
 /// Adds `product_id` to the cart. With `with_quantity`, the shopper picks how many.
 #[component]
 pub fn AddToCartForm(
@@ -34,10 +38,19 @@ pub fn AddToCartForm(
         _ => None,
     };
     // A new id after each completed add: resubmitting the same form is recognised and
-    // applied once, while the next deliberate add counts again.
+    // applied once, while the next deliberate add counts again. The server's render draws
+    // no random value per form (a page without a session is kept and served to everyone):
+    // its ids are the render's seed and the product, so that adding one product, going
+    // back and adding another are two adds.
+    let seed = use_context::<FormSeed>();
     let request_id = move || {
-        add.version().track();
-        Uuid::new_v4().to_string()
+        let completed_adds = add.version().get();
+        match seed {
+            Some(FormSeed(seed)) if completed_adds == 0 => {
+                Uuid::from_u64_pair(seed, product_id as u64).to_string()
+            }
+            _ => Uuid::new_v4().to_string(),
+        }
     };
     // The button reads "Add to cart" and is named "Add Aero Road Helmet to cart": the product's
     // name is there for screen readers only, so the visible words stay part of the name.

@@ -10,6 +10,7 @@ mod events;
 mod helpers;
 mod live_views;
 mod login_limits;
+mod public_pages;
 mod rep;
 mod revocation;
 mod safety;
