@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Public pages under load (wrk from Debian): requests per second and latency of the anonymous
+# Pages under load (wrk from Debian): requests per second and latency of the anonymous
 # catalog and a product page, as a browser asks for them (Accept-Encoding: br) and without
-# compression, against the release server on its own database, Redis prefix and port.
-# A baseline for the cheap-anonymous-pages work; figures only, never a pass/fail.
+# compression; the catalog and the cart page with many different shoppers' cart cookies
+# (one per request, rotated; never one reused); and the rep's active-carts page. Against the
+# release server on its own database, Redis prefix and port. Figures only, never a pass/fail.
 source "$(dirname "$0")/lib.sh"
 apt_install wrk
 cd "$ROOT"
-[ -x target/release/server ] || cargo leptos build --release
+[ -x target/release/server ] || build_release
 run_id="pages_$(date +%s)_$$"
 port="${BENCH_PAGES_PORT:-3460}"
 database="tandem_bench_${run_id}"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${database}"
 export REDIS_KEY_PREFIX="tandem_${run_id}:"
 export LEPTOS_SITE_ADDR="127.0.0.1:${port}" LEPTOS_OUTPUT_NAME=tandem LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_WASM_OUTPUT_NAME=tandem LEPTOS_ENV=PROD APP_SEED_DEMO=true RUST_LOG=warn
+  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true LEPTOS_WASM_OUTPUT_NAME=tandem LEPTOS_ENV=PROD APP_SEED_DEMO=true RUST_LOG=warn
 ./target/release/server > target/bench-pages-server.log 2>&1 &
 server_pid=$!
 cleanup() {
@@ -44,3 +45,39 @@ measure "catalog, Accept-Encoding: br" "/" -H "Accept-Encoding: br"
 measure "product page, Accept-Encoding: br" "/products/helmet-aero" -H "Accept-Encoding: br"
 printf '%-44s %10s bytes\n' "catalog HTML as served with br" \
   "$(curl -s -H 'Accept-Encoding: br' -o /dev/null -w '%{size_download}' "http://127.0.0.1:${port}/")"
+
+# Many shoppers: each gets a cart (one add) and its own session cookie.
+shoppers="${BENCH_PAGES_SHOPPERS:-200}"
+work="$(mktemp -d)"
+trap 'cleanup; rm -rf "$work"' EXIT
+product_id="$(psql -h 127.0.0.1 -U postgres -d "$database" -Atc "select product_id from product where slug = 'socks-stripes'")"
+origin="http://127.0.0.1:${port}"
+for n in $(seq 1 "$shoppers"); do
+  curl -fsS -o /dev/null -c "$work/jar" -H "Origin: ${origin}" \
+    --data "product_id=${product_id}&quantity=1&request_id=$(cat /proc/sys/kernel/random/uuid)" \
+    "${origin}/api/cart/add"
+  awk '$6 == "tandem_session" {print $7}' "$work/jar" >> "$work/cookies"
+  rm -f "$work/jar"
+done
+{
+  echo 'local cookies = {}'
+  while read -r cookie; do echo "cookies[#cookies + 1] = \"tandem_session=${cookie}\""; done < "$work/cookies"
+  cat <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  wrk.headers["Cookie"] = cookies[(n % #cookies) + 1]
+  return wrk.format("GET", wrk.path)
+end
+LUA
+} > "$work/rotate.lua"
+log "$(wc -l < "$work/cookies") shoppers with a cart, one cookie per request, rotated"
+measure "catalog with a cart cookie, br" "/" -H "Accept-Encoding: br" -s "$work/rotate.lua"
+measure "cart page with a cart cookie, br" "/cart" -H "Accept-Encoding: br" -s "$work/rotate.lua"
+
+# A signed-in rep's list of active carts.
+curl -fsS -o /dev/null -c "$work/staff" -H "Origin: ${origin}" \
+  --data "username=ava&password=rep-demo-pass&next=/admin" "${origin}/admin/login"
+staff_cookie="$(awk '$6 == "tandem_staff" {print $7; exit}' "$work/staff")"
+log "a signed-in rep"
+measure "admin active carts, br" "/admin" -H "Accept-Encoding: br" -H "Cookie: tandem_staff=${staff_cookie}"

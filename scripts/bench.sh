@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 ulimit -n "$(ulimit -Hn)"
-[ -x target/release/server ] || cargo leptos build --release
+[ -x target/release/server ] || build_release
 cargo bench -p server --bench relay
 cargo bench -p server --bench reps
 cargo bench -p server --bench login

@@ -119,3 +119,19 @@ report_free_disk() {
     log "WARNING: under 8 GiB free; the debug, release and wasm builds need about that much"
   fi
 }
+
+# The release build: server, hydrate wasm (file names carrying content hashes, see
+# `hash-files` in Cargo.toml), then every static file compressed once, at build time, with
+# brotli at its highest quality and gzip -9, for the server to send as they are.
+build_release() {
+  (cd "$ROOT" && cargo leptos build --release "$@")
+  precompress_site
+}
+
+precompress_site() {
+  find "$ROOT/target/site" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) -print0 |
+    while IFS= read -r -d '' file; do
+      [ "$file.br" -nt "$file" ] || brotli -f -q 11 -o "$file.br" "$file"
+      [ "$file.gz" -nt "$file" ] || gzip -9 -c "$file" > "$file.gz"
+    done
+}

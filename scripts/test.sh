@@ -52,8 +52,8 @@ bash "$ROOT/scripts/autobahn.sh"
 stage "fuzzing (each target: its corpus, then ${FUZZ_SECONDS:-20} s)"
 bash "$ROOT/scripts/fuzz.sh"
 
-stage "release build (wasm-release profile, wasm-opt -Oz)"
-cargo leptos build --release
+stage "release build (wasm-release profile, wasm-opt -Oz; static files precompressed)"
+build_release
 bash "$ROOT/scripts/wasm-size.sh"
 
 stage "two processes behind nginx"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the size of the release wasm, raw and brotli-compressed (as the server sends it).
 source "$(dirname "$0")/lib.sh"
-wasm="$ROOT/target/site/pkg/tandem.wasm"
+# The newest build: with hash-files the name carries a content hash.
+wasm="$(ls -t "$ROOT"/target/site/pkg/tandem*.wasm 2>/dev/null | head -n 1)"
 [ -f "$wasm" ] || { echo "no release wasm at $wasm: run cargo leptos build --release" >&2; exit 1; }
 raw=$(stat -c %s "$wasm")
 brotli_size=$(python3 -c 'import sys

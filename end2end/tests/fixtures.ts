@@ -5,7 +5,7 @@ import { test as base, expect, Browser, BrowserContext, Page, TestInfo } from '@
 // refusal the app explains to the user (422 invalid input, 409 conflict) is expected.
 const EXPECTED_REFUSAL = /Failed to load resource: the server responded with a status of (422|409)/;
 // With JavaScript off, Chromium warns that the preloaded wasm went unused: true, and expected.
-const UNUSED_WASM_PRELOAD = /tandem\.wasm was preloaded using link preload but not used/;
+const UNUSED_WASM_PRELOAD = /tandem[\w.-]*\.wasm was preloaded using link preload but not used/;
 export const test = base.extend<{ consoleProblems: string[]; sidewaysScroll: string[] }>({
   // Fails any test that visited a page wider than the window (checked at every page load and
   // at the end): at 390 px nothing may make the page pan sideways.

@@ -2,19 +2,37 @@
 //! what it is (a road bike, a helmet, a tyre…, picked by its slug) on a colour of its own,
 //! with its name underneath.
 
-use axum::extract::Path;
+use app::model::catalog::PICTURES_VERSION;
+use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
-/// `GET /images/products/{slug}.svg`.
-pub async fn product_image(Path(file): Path<String>) -> Response {
+/// Query of a picture URL: `v` is the drawings' version ([`PICTURES_VERSION`]).
+#[derive(Deserialize)]
+pub struct PictureQuery {
+    v: Option<String>,
+}
+
+/// `GET /images/products/{slug}.svg?v=…`. At the current version a picture never changes,
+/// so browsers and proxies keep it for a year; any other URL is kept only briefly.
+pub async fn product_image(
+    Path(file): Path<String>,
+    Query(query): Query<PictureQuery>,
+) -> Response {
     let Some(slug) = file.strip_suffix(".svg").filter(|slug| is_slug(slug)) else {
         return (StatusCode::NOT_FOUND, "no such image").into_response();
+    };
+    let current = query.v.as_deref() == Some(&format!("{PICTURES_VERSION:08x}"));
+    let caching = if current {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
     };
     (
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::CACHE_CONTROL, caching),
         ],
         placeholder_svg(slug),
     )

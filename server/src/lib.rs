@@ -16,5 +16,6 @@ pub mod serve;
 pub mod sessions;
 pub mod staff_gate;
 pub mod startup;
+pub mod static_files;
 pub mod telemetry;
 pub mod telemetry_metrics;

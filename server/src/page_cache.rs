@@ -128,6 +128,8 @@ pub async fn serve_anonymous_pages(
         .page
         .get_or_init(|| async move {
             let mut render = pending_slot.take().expect("only the first caller renders");
+            // A HEAD fills the slot with the whole page (hyper drops the body for HEAD).
+            *render.method_mut() = Method::GET;
             render.headers_mut().remove(ACCEPT_ENCODING);
             render.headers_mut().remove(IF_NONE_MATCH);
             render.extensions_mut().insert(PublicRender);

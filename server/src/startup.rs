@@ -32,7 +32,7 @@ use crate::security_headers::{PageNonce, PublicRender};
 use crate::serve::{self, Limits};
 use crate::{
     body_limit, csrf, error_status, form_errors, health, images, login, request_guard,
-    security_headers, sessions, staff_gate, telemetry_metrics,
+    security_headers, sessions, staff_gate, static_files, telemetry_metrics,
 };
 
 /// A bound, ready-to-serve Tandem server.
@@ -194,6 +194,13 @@ pub fn router(
     let access = AccessWatch::start(state.clone(), state.shutdown.clone().cancelled_owned());
     Router::new()
         .route("/images/products/{file}", get(images::product_image))
+        .nest_service(
+            &format!("/{}", leptos_options.site_pkg_dir),
+            static_files::pkg(&format!(
+                "{}/{}",
+                leptos_options.site_root, leptos_options.site_pkg_dir
+            )),
+        )
         .route("/health", get(health::health))
         .route("/readyz", get(health::readyz))
         .route("/admin/login", post(login::log_in))

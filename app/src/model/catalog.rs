@@ -89,7 +89,24 @@ impl ProductDetail {
     }
 }
 
-/// Where the picture of the product `slug` is served from.
+/// Where the picture of the product `slug` is served from. The URL carries the version of
+/// the drawings, so the server can let browsers keep a picture for good: a change to the
+/// drawings is a new URL.
 pub fn image_url(slug: &str) -> String {
-    format!("/images/products/{slug}.svg")
+    format!("/images/products/{slug}.svg?v={PICTURES_VERSION:08x}")
+}
+
+/// The version of the product drawings: a hash of the source that draws them (the server's
+/// `images.rs`), so it moves whenever they change, with nothing to remember to bump.
+pub const PICTURES_VERSION: u32 = fnv1a(include_str!("../../../server/src/images.rs"));
+
+const fn fnv1a(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let mut hash = 0x811c_9dc5_u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash = (hash ^ bytes[i] as u32).wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    hash
 }

@@ -69,6 +69,20 @@ async fn an_anonymous_catalog_is_rendered_once_and_then_served_from_memory() {
 }
 
 #[tokio::test]
+async fn a_head_request_first_does_not_leave_an_empty_page_behind() {
+    let app = spawn_listening_app().await;
+    let head = reqwest::Client::new()
+        .head(app.url("/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    let page = anonymous(&app, "/").await;
+    assert_eq!(header(&page, "x-tandem-page-cache"), Some("hit"));
+    assert!(page.text().await.unwrap().contains("Aero Road Helmet"));
+}
+
+#[tokio::test]
 async fn a_kept_page_allows_exactly_its_own_inline_scripts_by_hash() {
     let app = spawn_listening_app().await;
     for path in ["/", "/products/helmet-aero"] {
