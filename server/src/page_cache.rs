@@ -39,7 +39,7 @@ use crate::security_headers::{self, PublicRender};
 use crate::sessions::SHOPPER_COOKIE;
 
 /// At most this many different pages are kept: the catalog, its categories and products.
-const MAX_PAGES: usize = 512;
+const MAX_PAGES: usize = 256;
 /// A rendered page larger than this is served but not kept.
 const MAX_PAGE_BYTES: usize = 2 << 20;
 /// Shared caches (a CDN, a proxy) may keep an anonymous page this long; browsers revalidate.
@@ -99,6 +99,16 @@ impl PageCache {
     }
 }
 
+impl PageCache {
+    /// Drops `slot` from the cache if it is still the one kept for `key`.
+    fn forget(&self, key: &str, slot: &Arc<Slot>) {
+        let mut slots = self.slots.lock().expect("page cache lock");
+        if slots.get(key).is_some_and(|kept| Arc::ptr_eq(kept, slot)) {
+            slots.remove(key);
+        }
+    }
+}
+
 /// Middleware: answers anonymous catalog and product pages from the cache.
 pub async fn serve_anonymous_pages(
     State(cache): State<PageCache>,
@@ -124,6 +134,7 @@ pub async fn serve_anonymous_pages(
     let mut pending = Some(request);
     let (own_answer_slot, pending_slot, render_next) =
         (&mut own_answer, &mut pending, next.clone());
+    let (cache_ref, key_ref, slot_ref) = (&cache, &key, &slot);
     let page = slot
         .page
         .get_or_init(|| async move {
@@ -136,6 +147,12 @@ pub async fn serve_anonymous_pages(
             match capture(render_next.run(render).await).await {
                 Ok(page) => Some(Arc::new(page)),
                 Err(answer) => {
+                    if answer.status().is_server_error() {
+                        // A passing failure (the database restarting): the next request
+                        // tries again, rather than this page going unkept until the
+                        // catalog next changes.
+                        cache_ref.forget(key_ref, slot_ref);
+                    }
                     *own_answer_slot = Some(answer);
                     None
                 }
