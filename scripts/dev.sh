@@ -7,4 +7,4 @@ cd "$ROOT"
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 export APP_SEED_DEMO="${APP_SEED_DEMO:-true}"
 log "starting cargo leptos watch on http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
-exec cargo leptos watch
+exec cargo leptos watch --split

@@ -120,11 +120,13 @@ report_free_disk() {
   fi
 }
 
-# The release build: server, hydrate wasm (file names carrying content hashes, see
+# The release build: server, hydrate wasm split so that the staff pages' code is fetched
+# only when a rep opens one (`--split`: cargo-leptos has no metadata key for it, so every
+# `cargo leptos` call in scripts/ passes it), file names carrying content hashes (see
 # `hash-files` in Cargo.toml), then every static file compressed once, at build time, with
 # brotli at its highest quality and gzip -9, for the server to send as they are.
 build_release() {
-  (cd "$ROOT" && cargo leptos build --release "$@")
+  (cd "$ROOT" && cargo leptos build --release --split "$@")
   precompress_site
 }
 

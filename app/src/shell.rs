@@ -3,14 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use crate::components::assist::AssistPanel;
 use crate::components::cart_state::{provide_cart_state, CartNotice};
 use crate::components::header::SiteHeader;
-use crate::pages::admin::{
-    ActiveCartsPage, AdminCartPage, AdminLayout, AdminOrderPage, EventsPage, LoginPage, OrdersPage,
-    StaffPage,
+use crate::pages::admin::lazy::{
+    StaffAccounts, StaffActiveCarts, StaffCart, StaffEvents, StaffFrame, StaffLogin, StaffOrder,
+    StaffOrders,
 };
 use crate::pages::{
     CartPage, CatalogPage, CheckoutPage, NotFoundPage, OpenLinkPage, OrderPage, ProductPage,
@@ -50,16 +50,17 @@ pub fn App() -> impl IntoView {
         <Title text="Tandem Cycles"/>
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/admin/login") view=LoginPage ssr=SsrMode::Async/>
-                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=ActiveCartsPage ssr=SsrMode::Async/>
-                    <Route path=path!("carts/:id") view=AdminCartPage ssr=SsrMode::Async/>
-                    <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async/>
-                    <Route path=path!("orders/:number") view=AdminOrderPage ssr=SsrMode::Async/>
-                    <Route path=path!("staff") view=StaffPage ssr=SsrMode::Async/>
+                // Staff pages load their code when a rep opens one (pages::admin::lazy).
+                <Route path=path!("/admin/login") view={Lazy::<StaffLogin>::new()} ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/admin") view={Lazy::<StaffFrame>::new()} ssr=SsrMode::Async>
+                    <Route path=path!("") view={Lazy::<StaffActiveCarts>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("carts/:id") view={Lazy::<StaffCart>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("orders") view={Lazy::<StaffOrders>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("orders/:number") view={Lazy::<StaffOrder>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("staff") view={Lazy::<StaffAccounts>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
-                <ParentRoute path=path!("/events") view=AdminLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=EventsPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/events") view={Lazy::<StaffFrame>::new()} ssr=SsrMode::Async>
+                    <Route path=path!("") view={Lazy::<StaffEvents>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=Storefront ssr=SsrMode::Async>
                     <Route path=path!("/") view=CatalogPage ssr=SsrMode::Async/>

@@ -30,7 +30,8 @@ test('a first visit downloads the wasm and js compressed, named by content and k
     console.log(`  ${new URL(asset.url).pathname}: ${asset.bytes} bytes, ${asset.encoding}`);
     expect(asset.encoding, asset.url).toBe('br');
     expect(asset.caching, asset.url).toBe('public, max-age=31536000, immutable');
-    expect(new URL(asset.url).pathname, 'a content hash in the name').toMatch(/\/tandem[\w-]*\.[\w-]{8,}\.(wasm|js)$/);
+    expect(new URL(asset.url).pathname, 'a content hash in the name').toMatch(/\.[\w-]{8,}\.(wasm|js)$/);
+    expect(new URL(asset.url).pathname, 'no staff code').not.toMatch(/\/pkg\/(split_|chunk_)/);
   }
 });
 

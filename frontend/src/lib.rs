@@ -10,8 +10,17 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    mark_ready();
+    // Like `leptos::mount::hydrate_lazy`: the code of a lazily loaded staff route on this
+    // page is fetched before hydrating, and only then is the page marked ready.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("a server-rendered page has a body");
+        let owner = leptos::mount::hydrate_from_async(body, app::App).await;
+        owner.forget();
+        mark_ready();
+    });
 }
 
 /// Entry point of the client-only build that `trunk serve` runs.
