@@ -8,13 +8,11 @@ use leptos_router::{path, Lazy, SsrMode};
 use crate::components::assist::AssistPanel;
 use crate::components::cart_state::{provide_cart_state, CartNotice};
 use crate::components::header::SiteHeader;
-use crate::pages::admin::lazy::{
-    StaffAccounts, StaffActiveCarts, StaffCart, StaffEvents, StaffFrame, StaffLogin, StaffOrder,
-    StaffOrders,
+use crate::pages::lazy::{
+    ShopCart, ShopCheckout, ShopOpenLink, ShopOrder, ShopProduct, StaffAccounts, StaffActiveCarts,
+    StaffCart, StaffEvents, StaffFrame, StaffLogin, StaffOrder, StaffOrders,
 };
-use crate::pages::{
-    CartPage, CatalogPage, CheckoutPage, NotFoundPage, OpenLinkPage, OrderPage, ProductPage,
-};
+use crate::pages::{CatalogPage, NotFoundPage};
 
 /// The whole document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,7 +48,7 @@ pub fn App() -> impl IntoView {
         <Title text="Tandem Cycles"/>
         <Router>
             <Routes fallback=NotFoundPage>
-                // Staff pages load their code when a rep opens one (pages::admin::lazy).
+                // Every page but the catalog loads its code when opened (pages::lazy).
                 <Route path=path!("/admin/login") view={Lazy::<StaffLogin>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/admin") view={Lazy::<StaffFrame>::new()} ssr=SsrMode::Async>
                     <Route path=path!("") view={Lazy::<StaffActiveCarts>::new()} ssr=SsrMode::Async/>
@@ -64,11 +62,11 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
                 <ParentRoute path=path!("") view=Storefront ssr=SsrMode::Async>
                     <Route path=path!("/") view=CatalogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async/>
-                    <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
-                    <Route path=path!("/cart/open") view=OpenLinkPage ssr=SsrMode::Async/>
-                    <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
-                    <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:slug") view={Lazy::<ShopProduct>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/cart") view={Lazy::<ShopCart>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/cart/open") view={Lazy::<ShopOpenLink>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout") view={Lazy::<ShopCheckout>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:number") view={Lazy::<ShopOrder>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

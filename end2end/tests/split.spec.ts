@@ -6,13 +6,15 @@ import { test, expect, isHydrated, waitForHydration, signIn } from './fixtures';
 // storefront is unaffected (in Leptos 0.8 a chunk that fails to load panics the module).
 
 /** A file of split-out code (not the main wasm, its js, or the small loader every page has). */
-const isStaffChunk = (url: string) => /\/pkg\/(split_|chunk_)/.test(new URL(url).pathname);
+const isChunk = (url: string) => /\/pkg\/(split_|chunk_)/.test(new URL(url).pathname);
+/** The split-out code of a staff page. */
+const isStaffPage = (url: string) => /\/pkg\/split___staff_/.test(new URL(url).pathname);
 
-test('a shopper browsing, adding and opening the cart fetches no staff code', async ({ page }, testInfo) => {
+test('a shopper browsing, adding and opening the cart fetches no staff page code', async ({ page }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
   const fetched: string[] = [];
   page.on('request', (request) => {
-    if (isStaffChunk(request.url())) fetched.push(new URL(request.url()).pathname);
+    if (isStaffPage(request.url())) fetched.push(new URL(request.url()).pathname);
   });
   await page.goto('/');
   await waitForHydration(page, true);
@@ -29,18 +31,18 @@ test('a rep opening the console fetches its code and the page goes live', async 
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
   const fetched: string[] = [];
   page.on('request', (request) => {
-    if (isStaffChunk(request.url())) fetched.push(new URL(request.url()).pathname);
+    if (isChunk(request.url())) fetched.push(new URL(request.url()).pathname);
   });
   await signIn(page, 'ava', true);
   await expect(page.getByTestId('live-status')).toHaveText('Live');
   expect(fetched.some((path) => path.includes('split___staff_active_carts_view'))).toBe(true);
 });
 
-test('when the staff code cannot be fetched, shoppers are unaffected and a rep still gets the server pages', async ({ browser }, testInfo) => {
+test('when split code cannot be fetched, the catalog still works and every other page comes whole from the server', async ({ browser }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
   // A context of its own: the console errors of the failed fetch are what is tested here.
   const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
-  await context.route((url) => isStaffChunk(url.toString()), (route) => route.abort());
+  await context.route((url) => isChunk(url.toString()), (route) => route.abort());
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -49,7 +51,16 @@ test('when the staff code cannot be fetched, shoppers are unaffected and a rep s
   await waitForHydration(page, true);
   await page.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
-  expect(errors, 'the storefront never needs staff code').toEqual([]);
+  expect(errors, 'the catalog needs no split code').toEqual([]);
+
+  // Following a link whose page code cannot be had: the page is loaded whole instead.
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');
+  await expect(page.getByText('Summer Gloves')).toBeVisible();
+  // Without its code the cart page works as it does without JavaScript: forms post.
+  await page.getByRole('button', { name: /Remove/ }).first().click();
+  await expect(page.getByText('Your cart is empty')).toBeVisible();
 
   // The sign-in page arrives whole from the server and its form posts without the app.
   await page.goto('/admin/login');

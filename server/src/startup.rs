@@ -196,10 +196,14 @@ pub fn router(
         .route("/images/products/{file}", get(images::product_image))
         .nest_service(
             &format!("/{}", leptos_options.site_pkg_dir),
-            static_files::pkg(&format!(
-                "{}/{}",
-                leptos_options.site_root, leptos_options.site_pkg_dir
-            )),
+            static_files::pkg(
+                &format!(
+                    "{}/{}",
+                    leptos_options.site_root, leptos_options.site_pkg_dir
+                ),
+                &leptos_options.site_pkg_dir,
+                &leptos_options.output_name,
+            ),
         )
         .route("/health", get(health::health))
         .route("/readyz", get(health::readyz))

@@ -5,7 +5,6 @@ pub mod cart_detail;
 pub mod carts;
 pub mod events;
 pub mod layout;
-pub mod lazy;
 pub mod login;
 pub mod marks;
 pub mod orders;
