@@ -302,3 +302,25 @@ async fn two_products_added_from_one_kept_page_are_both_added_and_a_resubmission
     assert_eq!(lines.len(), 2, "{cart}");
     assert!(lines.iter().all(|line| line["quantity"] == 1), "{cart}");
 }
+
+#[tokio::test]
+async fn a_picture_is_kept_for_good_only_at_the_current_drawings_version() {
+    let app = spawn_app().await;
+    let current = anonymous(&app, &app::model::catalog::image_url("helmet-aero")).await;
+    assert_eq!(current.status(), 200);
+    assert_eq!(
+        header(&current, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    for stale in [
+        "/images/products/helmet-aero.svg",
+        "/images/products/helmet-aero.svg?v=00000000",
+    ] {
+        let response = anonymous(&app, stale).await;
+        assert_eq!(response.status(), 200, "{stale}");
+        assert_eq!(
+            header(&response, "cache-control"),
+            Some("public, max-age=300")
+        );
+    }
+}
