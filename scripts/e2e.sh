@@ -9,7 +9,7 @@ database="tandem_${run_id}"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${database}"
 export REDIS_KEY_PREFIX="tandem_${run_id}:"
 export LEPTOS_SITE_ADDR="127.0.0.1:${port}" LEPTOS_OUTPUT_NAME=tandem LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true LEPTOS_WASM_OUTPUT_NAME=tandem LEPTOS_ENV=PROD APP_SEED_DEMO=true RUST_LOG="${RUST_LOG:-warn}"
+  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_WASM_OUTPUT_NAME=tandem LEPTOS_ENV=PROD APP_SEED_DEMO=true RUST_LOG="${RUST_LOG:-warn}"
 export BASE_URL="http://127.0.0.1:${port}"
 
 "${SERVER_BIN:-./target/release/server}" > "target/e2e-server.log" 2>&1 &

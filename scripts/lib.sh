@@ -133,7 +133,8 @@ build_release() {
 precompress_site() {
   find "$ROOT/target/site" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) -print0 |
     while IFS= read -r -d '' file; do
-      [ "$file.br" -nt "$file" ] || brotli -f -q 11 -o "$file.br" "$file"
+      # brotli copies the source's time onto its output: touch it, or it is redone every build.
+      [ "$file.br" -nt "$file" ] || { brotli -f -q 11 -o "$file.br" "$file" && touch "$file.br"; }
       [ "$file.gz" -nt "$file" ] || gzip -9 -c "$file" > "$file.gz"
     done
 }

@@ -7,7 +7,7 @@ cd "$ROOT"
 run_id="proxy_$(date +%s)_$$"
 database="tandem_${run_id}"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${database}" REDIS_KEY_PREFIX="tandem_${run_id}:" \
-  LEPTOS_OUTPUT_NAME=tandem LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD \
+  LEPTOS_OUTPUT_NAME=tandem LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD \
   APP_SEED_DEMO=true RUST_LOG=warn
 pids=()
 cleanup() {

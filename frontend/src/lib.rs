@@ -8,9 +8,11 @@
 //! the whole module, so a panic is turned into something a shopper can live with:
 //! - during hydration the page is left as the server rendered it: it works as it does
 //!   without JavaScript (links navigate, forms post);
-//! - after hydration, the link the visitor last followed is opened as a normal page load,
-//!   which the server renders whole (and whose hydration, if the chunk still cannot be had,
-//!   falls under the first case: no reload loop).
+//! - after hydration, the link the visitor just followed (clicked within the last 10 s, on
+//!   this site) or else this page is opened as a normal page load, which the server renders
+//!   whole; if that page's hydration cannot get its chunk either, it falls under the first
+//!   case. At most one such load per 30 s (kept in sessionStorage), so a panic that recurs
+//!   after every hydration cannot reload forever.
 
 use std::cell::{Cell, RefCell};
 
@@ -18,8 +20,18 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 thread_local! {
     static HYDRATED: Cell<bool> = const { Cell::new(false) };
-    static LAST_LINK: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The last same-site link clicked, and when (ms since the epoch).
+    static LAST_LINK: RefCell<Option<(String, f64)>> = const { RefCell::new(None) };
 }
+
+/// A clicked link older than this is not what the visitor is waiting for.
+#[cfg(feature = "hydrate")]
+const LINK_FRESH_MS: f64 = 10_000.0;
+/// At most one recovery load in this long.
+#[cfg(feature = "hydrate")]
+const RECOVERY_INTERVAL_MS: f64 = 30_000.0;
+#[cfg(feature = "hydrate")]
+const RECOVERY_KEY: &str = "tandem-recovered-at";
 
 /// Called by the script cargo-leptos puts in every server-rendered page.
 #[cfg(feature = "hydrate")]
@@ -77,8 +89,12 @@ fn install_panic_recovery() {
             .and_then(|element| element.closest("a[href]").ok().flatten())
             .and_then(|anchor| anchor.dyn_into::<web_sys::HtmlAnchorElement>().ok())
             .map(|anchor| anchor.href());
-        if let Some(link) = link {
-            LAST_LINK.with_borrow_mut(|last| *last = Some(link));
+        let origin = web_sys::window().and_then(|window| window.location().origin().ok());
+        if let (Some(link), Some(origin)) = (link, origin) {
+            // Only pages of this site: not tel:, mailto: or elsewhere.
+            if link.starts_with(&format!("{origin}/")) {
+                LAST_LINK.with_borrow_mut(|last| *last = Some((link, js_sys::Date::now())));
+            }
         }
     });
     let capture = web_sys::AddEventListenerOptions::new();
@@ -94,11 +110,26 @@ fn install_panic_recovery() {
         if !HYDRATED.get() {
             return;
         }
-        let Some(location) = web_sys::window().map(|window| window.location()) else {
+        let Some(window) = web_sys::window() else {
             return;
         };
+        let now = js_sys::Date::now();
+        let storage = window.session_storage().ok().flatten();
+        let recovered_at = storage
+            .as_ref()
+            .and_then(|storage| storage.get_item(RECOVERY_KEY).ok().flatten())
+            .and_then(|at| at.parse::<f64>().ok());
+        if recovered_at.is_some_and(|at| now - at < RECOVERY_INTERVAL_MS) {
+            return;
+        }
+        if let Some(storage) = storage {
+            let _ = storage.set_item(RECOVERY_KEY, &now.to_string());
+        }
+        let location = window.location();
         let target = LAST_LINK
             .with_borrow_mut(Option::take)
+            .filter(|(_, clicked)| now - clicked < LINK_FRESH_MS)
+            .map(|(link, _)| link)
             .or_else(|| location.href().ok());
         if let Some(target) = target {
             let _ = location.assign(&target);

@@ -19,7 +19,9 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let config = Config::from_env()?;
     server::telemetry::init(config.log_format);
-    let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+    let leptos_options = server::startup::with_built_file_names(
+        leptos::config::get_configuration(None)?.leptos_options,
+    );
     let application = server::startup::Application::build(config, leptos_options).await?;
     tracing::info!(address = %application.address(), "Tandem is listening");
     application

@@ -21,8 +21,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use app::components::response_status::NOT_SHAREABLE_HEADER;
 use app::server::realtime::Hub;
+use app::server::shopper::CART_COOKIE;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
@@ -38,10 +41,18 @@ use tokio::sync::OnceCell;
 use crate::security_headers::{self, PublicRender};
 use crate::sessions::SHOPPER_COOKIE;
 
-/// At most this many different pages are kept: the catalog, its categories and products.
+/// At most this many different pages are kept: the catalog and its products...
 const MAX_PAGES: usize = 256;
-/// A rendered page larger than this is served but not kept.
-const MAX_PAGE_BYTES: usize = 2 << 20;
+/// ...of which at most this many category listings (any category name makes a page, so a
+/// bot asking for made-up ones cannot take the products' places).
+const MAX_CATEGORY_PAGES: usize = 32;
+/// A rendered page is read whole into memory; one larger than this is an error (catalog
+/// pages are tens of kilobytes).
+const MAX_PAGE_BYTES: usize = 16 << 20;
+/// A kept page is rendered again after this long even if no change was announced: the
+/// backstop for a change the notifications missed (a TRUNCATE, a restore that skips
+/// triggers, a LISTEN connection that died without saying so).
+const MAX_AGE: Duration = Duration::from_secs(60);
 /// Shared caches (a CDN, a proxy) may keep an anonymous page this long; browsers revalidate.
 const SHARED_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=5";
 /// Says whether an answer came from memory, for operators and tests.
@@ -56,13 +67,20 @@ pub struct PageCache {
 
 struct Slot {
     epoch: u64,
+    created: Instant,
     page: OnceCell<Option<Arc<CachedPage>>>,
 }
 
-/// One rendered page, in each encoding it is sent in.
+impl Slot {
+    fn is_current(&self, epoch: u64) -> bool {
+        self.epoch == epoch && self.created.elapsed() < MAX_AGE
+    }
+}
+
+/// One rendered page, in each encoding it is sent in, each with its own strong ETag.
 struct CachedPage {
     headers: HeaderMap,
-    etag: HeaderValue,
+    etag: String,
     identity: Bytes,
     gzip: Bytes,
     brotli: Bytes,
@@ -77,21 +95,34 @@ impl PageCache {
         }
     }
 
-    /// The slot for `key` at `epoch`, replacing one from an older epoch; `None` when the cache
-    /// is full of current pages.
+    /// The slot for `key` at `epoch`, replacing one from an older epoch or past its age;
+    /// `None` when this request saw an older epoch than the kept page (it renders on its
+    /// own) or when the cache is full of current pages.
     fn slot(&self, key: &str, epoch: u64) -> Option<Arc<Slot>> {
         let mut slots = self.slots.lock().expect("page cache lock");
-        if let Some(slot) = slots.get(key).filter(|slot| slot.epoch == epoch) {
-            return Some(slot.clone());
+        if let Some(slot) = slots.get(key) {
+            if slot.is_current(epoch) {
+                return Some(slot.clone());
+            }
+            if slot.epoch > epoch {
+                return None;
+            }
         }
-        if slots.len() >= MAX_PAGES {
-            slots.retain(|_, slot| slot.epoch == epoch);
-            if slots.len() >= MAX_PAGES && !slots.contains_key(key) {
+        let is_category = key.contains('?');
+        let full = |slots: &HashMap<String, Arc<Slot>>| {
+            slots.len() >= MAX_PAGES
+                || (is_category
+                    && slots.keys().filter(|key| key.contains('?')).count() >= MAX_CATEGORY_PAGES)
+        };
+        if !slots.contains_key(key) && full(&slots) {
+            slots.retain(|_, slot| slot.is_current(epoch));
+            if full(&slots) {
                 return None;
             }
         }
         let slot = Arc::new(Slot {
             epoch,
+            created: Instant::now(),
             page: OnceCell::new(),
         });
         slots.insert(key.to_string(), slot.clone());
@@ -147,12 +178,9 @@ pub async fn serve_anonymous_pages(
             match capture(render_next.run(render).await).await {
                 Ok(page) => Some(Arc::new(page)),
                 Err(answer) => {
-                    if answer.status().is_server_error() {
-                        // A passing failure (the database restarting): the next request
-                        // tries again, rather than this page going unkept until the
-                        // catalog next changes.
-                        cache_ref.forget(key_ref, slot_ref);
-                    }
+                    // Not kept (a 404, an error shown, a cookie set): the slot goes, so the
+                    // next request renders again and made-up addresses take no room.
+                    cache_ref.forget(key_ref, slot_ref);
                     *own_answer_slot = Some(answer);
                     None
                 }
@@ -192,12 +220,14 @@ fn cache_key(request: &Request) -> Option<String> {
         None | Some("") => Some(path.to_string()),
         Some(query) if path == "/" => query
             .strip_prefix("category=")
-            .filter(|category| is_slug(category))
+            .filter(|category| is_category(category))
             .map(|_| format!("/?{query}")),
         Some(_) => None,
     }
 }
 
+/// A shopper session, or the cart cookie that finds a cart again after the session expired:
+/// either makes the page this shopper's own.
 fn has_shopper_cookie(headers: &HeaderMap) -> bool {
     headers
         .get_all(COOKIE)
@@ -205,11 +235,23 @@ fn has_shopper_cookie(headers: &HeaderMap) -> bool {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .any(|cookie| {
-            cookie
-                .trim_start()
-                .strip_prefix(SHOPPER_COOKIE)
-                .is_some_and(|rest| rest.starts_with('='))
+            let cookie = cookie.trim_start();
+            [SHOPPER_COOKIE, CART_COOKIE].iter().any(|name| {
+                cookie
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('='))
+            })
         })
+}
+
+/// A category as the catalog links to it (`Bikes`, `Tools%20%26%20Care`): letters, digits
+/// and URL escapes, nothing that could mean something else.
+fn is_category(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 120
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'%' | b'+'))
 }
 
 fn is_slug(text: &str) -> bool {
@@ -243,7 +285,16 @@ async fn capture(answer: Response) -> Result<CachedPage, Response> {
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         parts.headers.insert(CONTENT_SECURITY_POLICY, policy);
     }
-    let keep = parts.status == StatusCode::OK && !parts.headers.contains_key(SET_COOKIE);
+    let shows_an_error = parts.headers.remove(NOT_SHAREABLE_HEADER).is_some();
+    let keep = parts.status == StatusCode::OK
+        && !shows_an_error
+        && !parts.headers.contains_key(SET_COOKIE);
+    if !keep {
+        // Not for a shared cache either.
+        parts
+            .headers
+            .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    }
     if !keep {
         return Err(Response::from_parts(parts, Body::from(identity)));
     }
@@ -256,9 +307,8 @@ async fn capture(answer: Response) -> Result<CachedPage, Response> {
         HeaderValue::from_static(SHARED_CACHE_CONTROL),
     );
     headers.insert(VARY, HeaderValue::from_static("accept-encoding, cookie"));
-    let etag = HeaderValue::from_str(&format!("\"{}\"", security_headers::digest_hex(&identity)))
-        .expect("hex is a valid header value");
-    headers.insert(ETAG, etag.clone());
+    let etag = security_headers::digest_hex(&identity);
+    headers.remove(ETAG);
     let compressed = identity.clone();
     let (gzip, brotli) =
         tokio::task::spawn_blocking(move || (gzip(&compressed), brotli(&compressed)))
@@ -340,34 +390,39 @@ impl CachedPage {
         if_none_match: Option<&HeaderValue>,
         status: &'static str,
     ) -> Response {
-        let cache_status = (
-            HeaderName::from_static(CACHE_STATUS_HEADER),
-            HeaderValue::from_static(status),
-        );
-        if if_none_match.is_some_and(|tags| etag_matches(tags, &self.etag)) {
+        let (body, coding, suffix) = match encoding {
+            Encoding::Brotli => (&self.brotli, Some("br"), "-br"),
+            Encoding::Gzip => (&self.gzip, Some("gzip"), "-gz"),
+            Encoding::Identity => (&self.identity, None, ""),
+        };
+        // A strong validator per representation: each encoding is different bytes.
+        let etag = HeaderValue::from_str(&format!("\"{}{suffix}\"", self.etag))
+            .expect("hex is a valid header value");
+        let mut response = if if_none_match.is_some_and(|tags| etag_matches(tags, &etag)) {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
             let headers = response.headers_mut();
-            headers.insert(ETAG, self.etag.clone());
             headers.insert(
                 CACHE_CONTROL,
                 HeaderValue::from_static(SHARED_CACHE_CONTROL),
             );
             headers.insert(VARY, HeaderValue::from_static("accept-encoding, cookie"));
-            headers.insert(cache_status.0, cache_status.1);
-            return response;
-        }
-        let (body, coding) = match encoding {
-            Encoding::Brotli => (self.brotli.clone(), Some("br")),
-            Encoding::Gzip => (self.gzip.clone(), Some("gzip")),
-            Encoding::Identity => (self.identity.clone(), None),
+            response
+        } else {
+            let mut response = Response::new(Body::from(body.clone()));
+            *response.headers_mut() = self.headers.clone();
+            if let Some(coding) = coding {
+                response
+                    .headers_mut()
+                    .insert(CONTENT_ENCODING, HeaderValue::from_static(coding));
+            }
+            response
         };
-        let mut response = Response::new(Body::from(body));
-        *response.headers_mut() = self.headers.clone();
         let headers = response.headers_mut();
-        if let Some(coding) = coding {
-            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding));
-        }
-        headers.insert(cache_status.0, cache_status.1);
+        headers.insert(ETAG, etag);
+        headers.insert(
+            HeaderName::from_static(CACHE_STATUS_HEADER),
+            HeaderValue::from_static(status),
+        );
         response
     }
 }
@@ -408,7 +463,12 @@ mod tests {
         assert_eq!(cache_key(&get("/", Some("a=b; tandem_session=xyz"))), None);
         assert_eq!(cache_key(&get("/cart", None)), None);
         assert_eq!(cache_key(&get("/?utm=1", None)), None);
-        assert_eq!(cache_key(&get("/?category=Bikes", None)), None);
+        assert_eq!(
+            cache_key(&get("/?category=Bikes", None)).as_deref(),
+            Some("/?category=Bikes")
+        );
+        assert_eq!(cache_key(&get("/?category=a%0Db&x=1", None)), None);
+        assert_eq!(cache_key(&get("/", Some("tandem_cart=abc"))), None);
         assert_eq!(cache_key(&get("/products/a/b", None)), None);
         assert_eq!(cache_key(&get("/products/", None)), None);
         let post = Request::builder()

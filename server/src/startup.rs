@@ -172,6 +172,19 @@ impl Application {
     }
 }
 
+/// Whether pages name the content-hashed wasm, js and css follows the build, not a setting:
+/// cargo-leptos `hash-files` writes `hash.txt` beside the server binary, and without it
+/// the hashed names cannot be known (with it, the unhashed files do not exist).
+pub fn with_built_file_names(mut options: LeptosOptions) -> LeptosOptions {
+    let hash_file = std::env::current_exe().ok().and_then(|binary| {
+        binary
+            .parent()
+            .map(|dir| dir.join(options.hash_file.as_ref()))
+    });
+    options.hash_files = hash_file.is_some_and(|file| file.exists());
+    options
+}
+
 /// All routes and layers.
 pub fn router(
     state: AppState,

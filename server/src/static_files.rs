@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use axum::extract::Request;
-use axum::http::header::CACHE_CONTROL;
+use axum::http::header::{CACHE_CONTROL, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -72,9 +72,10 @@ async fn set_caching(request: Request, next: Next) -> Response {
         } else {
             "no-cache"
         };
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static(caching));
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(caching));
+        // The same name is sent as brotli, gzip or plain: a shared cache must keep each apart.
+        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }
@@ -124,6 +125,7 @@ mod tests {
             stylesheet.headers()["cache-control"],
             "public, max-age=31536000, immutable"
         );
+        assert_eq!(stylesheet.headers()["vary"], "accept-encoding");
         let plain = get(&router, "/loader.js").await;
         assert_eq!(plain.headers()["cache-control"], "no-cache");
         let alias = get(&router, "/tandem.css").await;

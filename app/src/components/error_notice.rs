@@ -2,13 +2,15 @@
 
 use leptos::prelude::*;
 
-use super::response_status::set_response_status;
+use super::response_status::{mark_not_shareable, set_response_status};
 use crate::error::AppError;
 
 /// A visible, announced error message. A missing thing also makes the page a 404, and
-/// unusable input a 400, a refusal a 403.
+/// unusable input a 400, a refusal a 403. A page showing an error is never kept for other
+/// visitors (a passing database error must not become everyone's catalog).
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    mark_not_shareable();
     match error {
         AppError::NotFound(_) => set_response_status(404),
         AppError::Invalid(_) => set_response_status(400),

@@ -324,3 +324,113 @@ async fn a_picture_is_kept_for_good_only_at_the_current_drawings_version() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_page_that_shows_an_error_is_never_kept_for_other_visitors() {
+    let app = spawn_listening_app().await;
+    sqlx::query("alter table product rename to product_away")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let failed = anonymous(&app, "/").await;
+    // Answered as rendered, not kept.
+    assert_eq!(header(&failed, "x-tandem-page-cache"), None);
+    assert_eq!(header(&failed, "cache-control"), Some("private, no-cache"));
+    assert!(failed.headers().get("x-tandem-not-shareable").is_none());
+    sqlx::query("alter table product_away rename to product")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let next = anonymous(&app, "/").await;
+    assert_eq!(header(&next, "x-tandem-page-cache"), Some("miss"));
+    assert!(next.text().await.unwrap().contains("Aero Road Helmet"));
+}
+
+#[tokio::test]
+async fn a_returning_shopper_with_only_the_cart_cookie_gets_their_own_page() {
+    let app = spawn_listening_app().await;
+    anonymous(&app, "/").await;
+    let product = app.product_id("socks-stripes").await.to_string();
+    let added = reqwest::Client::new()
+        .post(app.url("/api/cart/add"))
+        .form(&[
+            ("product_id", product.as_str()),
+            ("quantity", "2"),
+            ("request_id", &uuid::Uuid::new_v4().to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 200);
+    let cart_cookie = added
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .find(|cookie| cookie.starts_with("tandem_cart="))
+        .and_then(|cookie| cookie.split(';').next())
+        .expect("the cart cookie")
+        .to_string();
+    // The session expired (or Redis forgot it); the cart cookie is still there.
+    let page = reqwest::Client::new()
+        .get(app.url("/"))
+        .header("cookie", &cart_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&page, "x-tandem-page-cache"), None);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains(r#"class="badge">2</span>"#));
+}
+
+#[tokio::test]
+async fn category_pages_are_kept_and_made_up_addresses_take_no_room() {
+    let app = spawn_listening_app().await;
+    anonymous(&app, "/?category=Bikes").await;
+    let bikes = anonymous(&app, "/?category=Bikes").await;
+    assert_eq!(header(&bikes, "x-tandem-page-cache"), Some("hit"));
+    for n in 0..300 {
+        let missing = anonymous(&app, &format!("/products/no-such-thing-{n}")).await;
+        assert_eq!(missing.status(), 404);
+        anonymous(&app, &format!("/?category=Made-up-{n}")).await;
+    }
+    anonymous(&app, "/products/helmet-aero").await;
+    let product = anonymous(&app, "/products/helmet-aero").await;
+    assert_eq!(header(&product, "x-tandem-page-cache"), Some("hit"));
+}
+
+#[tokio::test]
+async fn each_encoding_of_a_kept_page_has_its_own_etag() {
+    let app = spawn_listening_app().await;
+    let client = reqwest::Client::new();
+    let mut tags = Vec::new();
+    for encoding in ["br", "gzip", "identity"] {
+        let response = client
+            .get(app.url("/"))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        tags.push(header(&response, "etag").unwrap().to_string());
+    }
+    tags.sort();
+    tags.dedup();
+    assert_eq!(tags.len(), 3, "{tags:?}");
+    let brotli_tag = client
+        .get(app.url("/"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    let brotli_tag = header(&brotli_tag, "etag").unwrap().to_string();
+    let plain_with_brotli_tag = client
+        .get(app.url("/"))
+        .header("if-none-match", &brotli_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain_with_brotli_tag.status(), 200);
+}

@@ -34,7 +34,6 @@ pub async fn run(database_url: String, hub: Hub, shutdown: CancellationToken) {
         match connected {
             Ok(mut listener) => {
                 backoff = Duration::from_millis(100);
-                hub.set_listening(true);
                 tracing::info!("listening for {CHANNEL}");
                 // Only now, with LISTEN in force again: a client refetching on this resync
                 // sees every change made while we were away, and hears every later one.
@@ -43,6 +42,9 @@ pub async fn run(database_url: String, hub: Hub, shutdown: CancellationToken) {
                         .increment(1);
                     hub.publish(Event::resync("listener_reconnected"));
                 }
+                // After the resync has moved the catalog epoch: pages kept from before the
+                // gap are never served again (the page cache keeps nothing while this is off).
+                hub.set_listening(true);
                 let reason = tokio::select! {
                     () = shutdown.cancelled() => return,
                     reason = relay(&mut listener, &hub) => reason,
