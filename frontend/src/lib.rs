@@ -118,12 +118,14 @@ fn install_panic_recovery() {
         let recovered_at = storage
             .as_ref()
             .and_then(|storage| storage.get_item(RECOVERY_KEY).ok().flatten())
-            .and_then(|at| at.parse::<f64>().ok());
-        if recovered_at.is_some_and(|at| now - at < RECOVERY_INTERVAL_MS) {
+            .and_then(|at| at.parse::<u64>().ok());
+        // Whole milliseconds as integers: float formatting and parsing would add kilobytes
+        // of wasm to every shopper's download.
+        if recovered_at.is_some_and(|at| now - (at as f64) < RECOVERY_INTERVAL_MS) {
             return;
         }
         if let Some(storage) = storage {
-            let _ = storage.set_item(RECOVERY_KEY, &now.to_string());
+            let _ = storage.set_item(RECOVERY_KEY, &(now as u64).to_string());
         }
         let location = window.location();
         let target = LAST_LINK
