@@ -12,6 +12,9 @@ pub(crate) struct TestApp {
     pub(crate) address: SocketAddr,
     pub(crate) state: AppState,
     pub(crate) client: reqwest::Client,
+    /// A browser that keeps no cookies (a bot, a first visit), reusing its connections: a
+    /// new client per request leaves one idle connection (two descriptors) behind each time.
+    pub(crate) cookieless: reqwest::Client,
     /// Where `/metrics` is served, when the test set `APP_METRICS_ADDR`.
     pub(crate) metrics_address: Option<SocketAddr>,
     /// The server task: `run_until_stopped` returns once shut down.
@@ -313,6 +316,10 @@ async fn start(config: Config) -> TestApp {
         address,
         state,
         client: client(),
+        cookieless: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         metrics_address,
         running,
     }

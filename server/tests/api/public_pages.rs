@@ -9,7 +9,7 @@ use crate::helpers::{call_with, spawn_app, TestApp};
 
 /// A cookieless GET, as a bot or a first-time visitor sends it.
 async fn anonymous(app: &TestApp, path: &str) -> reqwest::Response {
-    reqwest::Client::new()
+    app.cookieless
         .get(app.url(path))
         .header("accept", "text/html")
         .send()
@@ -71,7 +71,9 @@ async fn an_anonymous_catalog_is_rendered_once_and_then_served_from_memory() {
 #[tokio::test]
 async fn a_head_request_first_does_not_leave_an_empty_page_behind() {
     let app = spawn_listening_app().await;
-    let head = reqwest::Client::new()
+    let head = app
+        .cookieless
+        .clone()
         .head(app.url("/"))
         .send()
         .await
@@ -124,7 +126,7 @@ async fn a_kept_page_is_sent_compressed_and_revalidated_with_its_etag() {
     let plain = anonymous(&app, "/").await;
     let etag = header(&plain, "etag").unwrap().to_string();
     let plain_length = plain.bytes().await.unwrap().len();
-    let client = reqwest::Client::new();
+    let client = app.cookieless.clone();
     let brotli = client
         .get(app.url("/"))
         .header("accept-encoding", "gzip, deflate, br, zstd")
@@ -351,7 +353,9 @@ async fn a_returning_shopper_with_only_the_cart_cookie_gets_their_own_page() {
     let app = spawn_listening_app().await;
     anonymous(&app, "/").await;
     let product = app.product_id("socks-stripes").await.to_string();
-    let added = reqwest::Client::new()
+    let added = app
+        .cookieless
+        .clone()
         .post(app.url("/api/cart/add"))
         .form(&[
             ("product_id", product.as_str()),
@@ -372,7 +376,9 @@ async fn a_returning_shopper_with_only_the_cart_cookie_gets_their_own_page() {
         .expect("the cart cookie")
         .to_string();
     // The session expired (or Redis forgot it); the cart cookie is still there.
-    let page = reqwest::Client::new()
+    let page = app
+        .cookieless
+        .clone()
         .get(app.url("/"))
         .header("cookie", &cart_cookie)
         .send()
@@ -405,7 +411,7 @@ async fn category_pages_are_kept_and_made_up_addresses_take_no_room() {
 #[tokio::test]
 async fn each_encoding_of_a_kept_page_has_its_own_etag() {
     let app = spawn_listening_app().await;
-    let client = reqwest::Client::new();
+    let client = app.cookieless.clone();
     let mut tags = Vec::new();
     for encoding in ["br", "gzip", "identity"] {
         let response = client
