@@ -480,6 +480,30 @@ mod tests {
     }
 
     #[test]
+    fn pages_that_are_not_kept_take_no_room_and_made_up_categories_cannot_crowd_out_products() {
+        let hub = Hub::new();
+        let cache = PageCache::new(hub.clone());
+        let epoch = hub.catalog_epoch();
+        for n in 0..MAX_PAGES + 50 {
+            let key = format!("/products/no-such-thing-{n}");
+            let slot = cache
+                .slot(&key, epoch)
+                .expect("room for a page being rendered");
+            cache.forget(&key, &slot);
+        }
+        for n in 0..MAX_CATEGORY_PAGES {
+            assert!(cache
+                .slot(&format!("/?category=Made-up-{n}"), epoch)
+                .is_some());
+        }
+        assert!(cache.slot("/?category=One-too-many", epoch).is_none());
+        assert!(cache.slot("/products/helmet-aero", epoch).is_some());
+        // A request that saw an older epoch never replaces the page of a newer one.
+        assert!(cache.slot("/products/helmet-aero", epoch + 1).is_some());
+        assert!(cache.slot("/products/helmet-aero", epoch).is_none());
+    }
+
+    #[test]
     fn a_cookie_that_only_starts_like_the_shopper_cookie_does_not_count() {
         let mut headers = HeaderMap::new();
         headers.insert(COOKIE, HeaderValue::from_static("tandem_session_x=1"));
