@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -18,7 +18,7 @@ use axum::{middleware, Extension, Router};
 use fred::prelude::{Builder, ClientLike, Config as RedisConfig, ReconnectPolicy};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
@@ -185,13 +185,25 @@ pub fn with_built_file_names(mut options: LeptosOptions) -> LeptosOptions {
     options
 }
 
+/// The app's routes, learned once per process.
+///
+/// Leptos learns them by running the app with resource loading suppressed, and that
+/// suppression is a single flag for the whole process: any page whose data is first asked
+/// for meanwhile, on another thread, waits forever. Learning them once, before the first
+/// router exists, means no page is ever rendering then, however many servers a process
+/// starts (the API tests start one per test).
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// All routes and layers.
 pub fn router(
     state: AppState,
     staff_store: PostgresStore,
     leptos_options: LeptosOptions,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let shopper_sessions = sessions::shopper_layer(
         RedisSessionStore::new(
             state.redis.clone(),

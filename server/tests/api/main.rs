@@ -11,6 +11,7 @@ mod helpers;
 mod live_views;
 mod login_limits;
 mod public_pages;
+mod rendering;
 mod rep;
 mod revocation;
 mod safety;

@@ -9,8 +9,8 @@ use crate::helpers::{call_with, spawn_app, TestApp};
 
 /// A cookieless GET, as a bot or a first-time visitor sends it.
 async fn anonymous(app: &TestApp, path: &str) -> reqwest::Response {
-    // A render that never answers fails the test with its address instead of stalling
-    // the run (seen once under the whole suite's load; see the issue-15 note).
+    // A render that never answers fails the test with its address instead of stalling the
+    // run (renders used to hang when another test's server started: see rendering.rs).
     match tokio::time::timeout(
         std::time::Duration::from_secs(30),
         app.cookieless
