@@ -10,6 +10,7 @@ pub mod images;
 pub mod login;
 pub mod page_cache;
 pub mod realtime;
+pub mod render_deadline;
 pub mod request_guard;
 pub mod security_headers;
 pub mod serve;

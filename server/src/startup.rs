@@ -31,8 +31,8 @@ use crate::realtime::access::AccessWatch;
 use crate::security_headers::{PageNonce, PublicRender};
 use crate::serve::{self, Limits};
 use crate::{
-    body_limit, csrf, error_status, form_errors, health, images, login, request_guard,
-    security_headers, sessions, staff_gate, static_files, telemetry_metrics,
+    body_limit, csrf, error_status, form_errors, health, images, login, render_deadline,
+    request_guard, security_headers, sessions, staff_gate, static_files, telemetry_metrics,
 };
 
 /// A bound, ready-to-serve Tandem server.
@@ -255,6 +255,12 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler_with_context(
             provide_page_nonce,
             shell,
+        ))
+        // Innermost, so a stalled render is cut off before the page cache, compression or
+        // the session layers could wait on it.
+        .layer(middleware::from_fn_with_state(
+            render_deadline::PAGE_DEADLINE,
+            render_deadline::cut_off_stalled_pages,
         ))
         .layer(middleware::from_fn(form_errors::keep_errors_in_the_session))
         .layer(middleware::from_fn(error_status::set_error_status))

@@ -199,6 +199,25 @@ async fn a_price_change_made_in_the_database_is_visible_on_the_next_anonymous_ca
 }
 
 #[tokio::test]
+async fn emptying_the_product_table_is_visible_on_the_next_anonymous_catalog_request() {
+    let app = spawn_listening_app().await;
+    anonymous(&app, "/").await;
+    assert_eq!(
+        header(&anonymous(&app, "/").await, "x-tandem-page-cache"),
+        Some("hit")
+    );
+    let epoch = app.state.hub.catalog_epoch();
+    sqlx::query("truncate product cascade")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    wait_for_catalog_change(&app, epoch).await;
+    let next = anonymous(&app, "/").await;
+    assert_eq!(header(&next, "x-tandem-page-cache"), Some("miss"));
+    assert!(!next.text().await.unwrap().contains("helmet-aero"));
+}
+
+#[tokio::test]
 async fn while_the_catalog_listener_is_down_every_anonymous_page_is_rendered_fresh() {
     let app = spawn_listening_app().await;
     anonymous(&app, "/").await;
