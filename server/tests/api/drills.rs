@@ -315,8 +315,35 @@ async fn while_postgres_restarts_pages_say_503_quickly_and_the_relay_resyncs_onc
     let rep = app.staff_client("ava", "rep-demo-pass").await;
     let mut socket = listener_socket(&app, "ava").await;
     let shopper = app.new_client();
+    let visitor = app.cookieless.clone();
+    let kept = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("x-tandem-page-cache")
+            .map(|value| value.to_str().unwrap().to_string())
+    };
+    assert!(wait_until(Duration::from_secs(5), || app.state.hub.is_listening()).await);
+    visitor
+        .get(app.url("/?category=Bikes"))
+        .send()
+        .await
+        .unwrap();
+    let before = visitor
+        .get(app.url("/?category=Bikes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept(&before).as_deref(),
+        Some("hit"),
+        "kept before the outage"
+    );
 
     postgres.pg_ctl("stop").await;
+    // Once the listener has lost Postgres, a change could go unheard: nothing kept is served.
+    assert!(wait_until(Duration::from_secs(5), || !app.state.hub.is_listening()).await);
+    let (status, _) = timed_get(&app, &visitor, "/?category=Bikes").await;
+    assert_eq!(status, Some(503), "a kept page is not served unheard");
     for path in ["/", "/products/helmet-aero"] {
         let (status, took) = timed_get(&app, &shopper, path).await;
         assert_eq!(status, Some(503), "{path} with Postgres down");
@@ -340,6 +367,24 @@ async fn while_postgres_restarts_pages_say_503_quickly_and_the_relay_resyncs_onc
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(recovered, "pages recover without a restart");
+
+    // Kept anonymous pages after the restart: a change made now shows on the next request
+    // (the listener is back, and its resync dropped whatever was kept before).
+    assert!(wait_until(Duration::from_secs(10), || app.state.hub.is_listening()).await);
+    let epoch = app.state.hub.catalog_epoch();
+    sqlx::query("update product set price_cents = 123456 where slug = 'helmet-aero'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || app.state.hub.catalog_epoch()
+            != epoch)
+        .await,
+        "the price change is heard after the restart"
+    );
+    let after = visitor.get(app.url("/")).send().await.unwrap();
+    assert_eq!(after.status(), 200);
+    assert!(after.text().await.unwrap().contains("$1,234.56"));
 
     // What the rep's socket hears: one resync once LISTEN is back (so a refetch then sees
     // everything made during the outage), then changes as before.
