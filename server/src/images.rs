@@ -2,7 +2,7 @@
 //! what it is (a road bike, a helmet, a tyre…, picked by its slug) on a colour of its own,
 //! with its name underneath.
 
-use app::model::catalog::PICTURES_VERSION;
+use app::model::catalog::{is_slug, PICTURES_VERSION};
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,14 +37,6 @@ pub async fn product_image(
         placeholder_svg(slug),
     )
         .into_response()
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 80
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn placeholder_svg(slug: &str) -> String {

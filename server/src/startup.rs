@@ -263,6 +263,10 @@ pub fn router(
             render_deadline::cut_off_stalled_pages,
         ))
         .layer(middleware::from_fn(form_errors::keep_errors_in_the_session))
+        .layer(middleware::from_fn_with_state(
+            state.config.secure_cookies(),
+            page_cache::stamp_form_posts,
+        ))
         .layer(middleware::from_fn(error_status::set_error_status))
         .layer(middleware::from_fn(staff_gate::check_staff))
         .layer(middleware::from_fn(sessions::expose_shopper_session))
@@ -294,7 +298,7 @@ pub fn router(
         // Outside compression: kept pages are already compressed.
         .layer(middleware::from_fn_with_state(
             PageCache::new(state.hub.clone()),
-            page_cache::serve_anonymous_pages,
+            page_cache::serve_kept_pages,
         ))
         // Which process answered: for operators behind a load balancer, and the proxy test.
         .layer(SetResponseHeaderLayer::overriding(

@@ -32,6 +32,8 @@ pub async fn take_current() -> Option<Notice> {
     // even when there was nothing to remove, and most pages have no notice.
     match session.get::<Notice>(FLASH_KEY).await {
         Ok(Some(notice)) => {
+            // Shown once: the page showing it must not be kept for this shopper's reload.
+            crate::components::response_status::mark_not_shareable();
             if let Err(error) = session.remove::<Notice>(FLASH_KEY).await {
                 tracing::warn!(%error, "could not clear the kept notice");
             }

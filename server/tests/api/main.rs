@@ -15,6 +15,7 @@ mod rendering;
 mod rep;
 mod revocation;
 mod safety;
+mod shopper_pages;
 mod staff;
 mod store;
 mod storefront;

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc};
 
+use super::cart_clock::CartClock;
+
 /// Events a subscriber (and, in the websocket relay, a connection) may fall behind before it
 /// must resync.
 pub const CAPACITY: usize = 1024;
@@ -166,6 +168,8 @@ struct Inner {
     summary_epoch: AtomicU64,
     /// Moves on any catalog change (stock included), or when one may have been missed.
     catalog_epoch: AtomicU64,
+    /// When each cart last changed, for pages kept per shopper.
+    cart_clock: CartClock,
 }
 
 impl Default for Hub {
@@ -190,6 +194,7 @@ impl Hub {
                 next_stream: AtomicU64::new(1),
                 summary_epoch: AtomicU64::new(0),
                 catalog_epoch: AtomicU64::new(0),
+                cart_clock: CartClock::default(),
             }),
         }
     }
@@ -209,12 +214,16 @@ impl Hub {
                         active,
                         payload,
                         ..
-                    } => self.to_streams(Some(*cart_id), || CartEvent::Activity {
-                        payload: payload.clone(),
-                        active: *active,
-                    }),
+                    } => {
+                        self.inner.cart_clock.changed(*cart_id);
+                        self.to_streams(Some(*cart_id), || CartEvent::Activity {
+                            payload: payload.clone(),
+                            active: *active,
+                        })
+                    }
                     Event::Resync { .. } => {
                         // Caches cannot know what they missed either.
+                        self.inner.cart_clock.all_changed();
                         self.bump_epochs(CatalogChange::Prices);
                         self.to_streams(None, || CartEvent::Resync);
                     }
@@ -298,6 +307,11 @@ impl Hub {
     /// Moves on every catalog change, stock included.
     pub fn catalog_epoch(&self) -> u64 {
         self.inner.catalog_epoch.load(Ordering::Relaxed)
+    }
+
+    /// When each cart last changed, as this process heard it.
+    pub fn cart_clock(&self) -> &CartClock {
+        &self.inner.cart_clock
     }
 
     /// A receiver of every cart event and resync from now on.

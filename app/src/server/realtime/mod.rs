@@ -2,6 +2,7 @@
 //! process ([`listener`]) feeding a broadcast [`hub`] that every websocket and shopper
 //! stream of this process subscribes to.
 
+pub mod cart_clock;
 pub mod hub;
 pub mod listener;
 

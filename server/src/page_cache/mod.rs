@@ -1,0 +1,328 @@
+//! Storefront pages rendered once and served from memory, already compressed.
+//!
+//! **For everyone.** A visitor without a shopper session (every bot, every first visit) sees
+//! the same catalog and product pages as every other such visitor: nothing in them is
+//! per-visitor. So those pages are rendered once, compressed once (brotli and gzip), and
+//! answered from memory until the catalog changes.
+//!
+//! **For one shopper.** A shopper with a cart sees the same catalog with their own badge,
+//! help code and cart. Their page is kept for their browser alone (keyed by its cookies,
+//! see [`key`]) until their cart or the catalog changes, for at most [`VISITOR_MAX_AGE`].
+//!
+//! What makes that safe:
+//!
+//! - **Nothing random in the page.** The CSP for these pages names the hashes of the page's
+//!   own inline scripts instead of a per-request nonce (see [`crate::security_headers`]), and
+//!   add-to-cart forms carry an idempotency key drawn per render and per product.
+//! - **Invalidation by notification.** Product, price and stock changes are announced on
+//!   `catalog_activity`; the hub's catalog epoch moves on each, and on every reconnect of the
+//!   listener (notifications may have been missed). Cart changes (items, discounts, links, a
+//!   rep arriving) are announced on `cart_activity` and tick the hub's cart clock. A page
+//!   rendered at another epoch, or whose cart changed since, is never served, and while the
+//!   listener is down nothing is kept at all.
+//! - **Only what can be kept.** A 200 that sets no cookie and shows no one-time notice or
+//!   error. A plain form post (no JavaScript) gives the browser a new stamp cookie
+//!   ([`stamp_form_posts`]), so the page it is sent back to is never one kept from before,
+//!   whichever process kept it. Anything else goes to the normal handler, so a bot cannot
+//!   fill memory with query strings.
+//!
+//! One request renders a missing page while the others wait for it (no stampede after a
+//! price change), and a page is answered with a strong ETag so browsers revalidate cheaply.
+
+mod kept_page;
+mod key;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::server::realtime::Hub;
+use app::server::shopper::PAGE_CART_HEADER;
+use axum::extract::{Request, State};
+use axum::http::header::{ACCEPT_ENCODING, IF_NONE_MATCH, SET_COOKIE};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use tokio::sync::OnceCell;
+
+use self::kept_page::{capture, CachedPage, Encoding, Sharing};
+use self::key::{cache_key, PageKey};
+use crate::security_headers::PublicRender;
+
+/// At most this many different pages are kept for everyone: the catalog and its products...
+const MAX_PAGES: usize = 256;
+/// ...of which at most this many category listings (any category name makes a page, so a
+/// bot asking for made-up ones cannot take the products' places).
+const MAX_CATEGORY_PAGES: usize = 32;
+/// Shoppers' own pages kept at most (each about 35 KB in its three encodings).
+const MAX_VISITOR_PAGES: usize = 1024;
+/// A page kept for everyone is rendered again after this long even if no change was
+/// announced: the backstop for a change the notifications missed (a restore that skips
+/// triggers, a LISTEN connection that died without saying so).
+const MAX_AGE: Duration = Duration::from_secs(60);
+/// A shopper's page is rendered again after this long: besides missed notifications, some of
+/// what it shows ages without an announcement (a rep's presence running out, a discount's
+/// end date passing).
+const VISITOR_MAX_AGE: Duration = Duration::from_secs(30);
+/// Says whether an answer came from memory, for operators and tests.
+pub const CACHE_STATUS_HEADER: &str = "x-tandem-page-cache";
+/// The cookie a plain form post sets to a new value, so the next page is rendered afresh.
+pub const FORM_STAMP_COOKIE: &str = "tandem_form";
+
+/// The pages kept, by page and audience, each with the catalog epoch it was rendered at.
+#[derive(Clone)]
+pub struct PageCache {
+    hub: Hub,
+    slots: Arc<Mutex<HashMap<PageKey, Arc<Slot>>>>,
+}
+
+struct Slot {
+    epoch: u64,
+    /// The cart clock's tick before the page was rendered.
+    cart_tick: u64,
+    created: Instant,
+    max_age: Duration,
+    page: OnceCell<Option<Arc<CachedPage>>>,
+}
+
+impl Slot {
+    fn is_current(&self, epoch: u64, hub: &Hub) -> bool {
+        let cart_unchanged = match self.page.get() {
+            Some(Some(page)) => page
+                .cart
+                .is_none_or(|cart| hub.cart_clock().unchanged_since(cart, self.cart_tick)),
+            _ => true,
+        };
+        self.epoch == epoch && self.created.elapsed() < self.max_age && cart_unchanged
+    }
+}
+
+impl PageCache {
+    /// An empty cache whose pages live as long as `hub`'s catalog epoch stays where it was.
+    pub fn new(hub: Hub) -> Self {
+        Self {
+            hub,
+            slots: Arc::default(),
+        }
+    }
+
+    /// The slot for `key` at `epoch`, replacing one from an older epoch, past its age or
+    /// showing a cart that changed since; `None` when this request saw an older epoch than
+    /// the kept page (it renders on its own) or when the cache is full of current pages.
+    fn slot(&self, key: &PageKey, epoch: u64) -> Option<Arc<Slot>> {
+        let mut slots = self.slots.lock().expect("page cache lock");
+        if let Some(slot) = slots.get(key) {
+            if slot.is_current(epoch, &self.hub) {
+                return Some(slot.clone());
+            }
+            if slot.epoch > epoch {
+                return None;
+            }
+        }
+        let full = |slots: &HashMap<PageKey, Arc<Slot>>| {
+            let alike = |other: &&PageKey| other.is_for_everyone() == key.is_for_everyone();
+            let count = slots.keys().filter(alike).count();
+            if !key.is_for_everyone() {
+                return count >= MAX_VISITOR_PAGES;
+            }
+            count >= MAX_PAGES
+                || (key.is_category()
+                    && slots
+                        .keys()
+                        .filter(|other| other.is_for_everyone() && other.is_category())
+                        .count()
+                        >= MAX_CATEGORY_PAGES)
+        };
+        if !slots.contains_key(key) && full(&slots) {
+            slots.retain(|_, slot| slot.is_current(epoch, &self.hub));
+            if full(&slots) {
+                return None;
+            }
+        }
+        let slot = Arc::new(Slot {
+            epoch,
+            cart_tick: self.hub.cart_clock().now(),
+            created: Instant::now(),
+            max_age: if key.is_for_everyone() {
+                MAX_AGE
+            } else {
+                VISITOR_MAX_AGE
+            },
+            page: OnceCell::new(),
+        });
+        slots.insert(key.clone(), slot.clone());
+        Some(slot)
+    }
+
+    /// Drops `slot` from the cache if it is still the one kept for `key`.
+    fn forget(&self, key: &PageKey, slot: &Arc<Slot>) {
+        let mut slots = self.slots.lock().expect("page cache lock");
+        if slots.get(key).is_some_and(|kept| Arc::ptr_eq(kept, slot)) {
+            slots.remove(key);
+        }
+    }
+}
+
+/// Middleware: answers catalog and product pages from the cache.
+pub async fn serve_kept_pages(
+    State(cache): State<PageCache>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(key) = cache_key(&request) else {
+        return without_internal_headers(next.run(request).await);
+    };
+    if !cache.hub.is_listening() {
+        // Without the listener a change could go unnoticed: render every time.
+        return without_internal_headers(next.run(request).await);
+    }
+    let epoch = cache.hub.catalog_epoch();
+    let Some(slot) = cache.slot(&key, epoch) else {
+        return without_internal_headers(next.run(request).await);
+    };
+    let sharing = if key.is_for_everyone() {
+        Sharing::Everyone
+    } else {
+        Sharing::OneVisitor
+    };
+    let encoding = Encoding::preferred(request.headers());
+    let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
+    // The render that fills the slot is this request's own; if its answer cannot be kept
+    // (a 404, a cookie set), it is still this request's answer.
+    let mut own_answer = None;
+    let mut pending = Some(request);
+    let (own_answer_slot, pending_slot, render_next) =
+        (&mut own_answer, &mut pending, next.clone());
+    let (cache_ref, key_ref, slot_ref) = (&cache, &key, &slot);
+    let page = slot
+        .page
+        .get_or_init(|| async move {
+            let mut render = pending_slot.take().expect("only the first caller renders");
+            // A HEAD fills the slot with the whole page (hyper drops the body for HEAD).
+            *render.method_mut() = Method::GET;
+            render.headers_mut().remove(ACCEPT_ENCODING);
+            render.headers_mut().remove(IF_NONE_MATCH);
+            render.extensions_mut().insert(PublicRender);
+            match capture(render_next.run(render).await, sharing).await {
+                Ok(page) => Some(Arc::new(page)),
+                Err(answer) => {
+                    // Not kept (a 404, an error shown, a cookie set): the slot goes, so the
+                    // next request renders again and made-up addresses take no room.
+                    cache_ref.forget(key_ref, slot_ref);
+                    *own_answer_slot = Some(answer);
+                    None
+                }
+            }
+        })
+        .await
+        .clone();
+    let rendered_here = pending.is_none();
+    match (page, own_answer, pending) {
+        (Some(page), _, _) => {
+            let status = if rendered_here { "miss" } else { "hit" };
+            page.answer(encoding, if_none_match.as_ref(), status)
+        }
+        (None, Some(answer), _) => without_internal_headers(answer),
+        // Another request found this page cannot be kept: render this one normally.
+        (None, None, Some(request)) => without_internal_headers(next.run(request).await),
+        (None, None, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Takes off what the app says only to this cache (which cart a page showed).
+fn without_internal_headers(mut response: Response) -> Response {
+    response.headers_mut().remove(PAGE_CART_HEADER);
+    response
+}
+
+/// Middleware: a plain form post to a shopper's server function (answered with a redirect)
+/// sets the form stamp cookie to a new value. The page the browser is sent back to then has
+/// a key no page was kept under, so it shows the post's outcome (its notice, the cart as it
+/// is now) even when another process answers before it has heard of the change.
+pub async fn stamp_form_posts(
+    State(secure_cookies): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_form_post =
+        request.method() == Method::POST && request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if is_form_post && response.status().is_redirection() {
+        let mut stamp = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut stamp);
+        let stamp: String = stamp.iter().map(|byte| format!("{byte:02x}")).collect();
+        let secure = if secure_cookies { "; Secure" } else { "" };
+        let cookie = format!("{FORM_STAMP_COOKIE}={stamp}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(page: &str) -> PageKey {
+        PageKey {
+            page: page.to_string(),
+            audience: key::Audience::Everyone,
+        }
+    }
+
+    #[test]
+    fn pages_that_are_not_kept_take_no_room_and_made_up_categories_cannot_crowd_out_products() {
+        let hub = Hub::new();
+        let cache = PageCache::new(hub.clone());
+        let epoch = hub.catalog_epoch();
+        for n in 0..MAX_PAGES + 50 {
+            let key = page(&format!("/products/no-such-thing-{n}"));
+            let slot = cache
+                .slot(&key, epoch)
+                .expect("room for a page being rendered");
+            cache.forget(&key, &slot);
+        }
+        for n in 0..MAX_CATEGORY_PAGES {
+            assert!(cache
+                .slot(&page(&format!("/?category=Made-up-{n}")), epoch)
+                .is_some());
+        }
+        assert!(cache
+            .slot(&page("/?category=One-too-many"), epoch)
+            .is_none());
+        assert!(cache.slot(&page("/products/helmet-aero"), epoch).is_some());
+        // A request that saw an older epoch never replaces the page of a newer one.
+        assert!(cache
+            .slot(&page("/products/helmet-aero"), epoch + 1)
+            .is_some());
+        assert!(cache.slot(&page("/products/helmet-aero"), epoch).is_none());
+    }
+
+    #[test]
+    fn shoppers_pages_have_room_of_their_own() {
+        let hub = Hub::new();
+        let cache = PageCache::new(hub.clone());
+        let epoch = hub.catalog_epoch();
+        for n in 0..MAX_VISITOR_PAGES {
+            let key = PageKey {
+                page: "/".into(),
+                audience: key::Audience::Visitor(format!("tandem_session={n}")),
+            };
+            assert!(cache.slot(&key, epoch).is_some());
+        }
+        let one_more = PageKey {
+            page: "/".into(),
+            audience: key::Audience::Visitor("tandem_session=late".into()),
+        };
+        assert!(
+            cache.slot(&one_more, epoch).is_none(),
+            "shoppers' room is full"
+        );
+        assert!(
+            cache.slot(&page("/"), epoch).is_some(),
+            "the page for everyone still has room"
+        );
+    }
+}
