@@ -46,7 +46,8 @@ measure "product page, Accept-Encoding: br" "/products/helmet-aero" -H "Accept-E
 printf '%-44s %10s bytes\n' "catalog HTML as served with br" \
   "$(curl -s -H 'Accept-Encoding: br' -o /dev/null -w '%{size_download}' "http://127.0.0.1:${port}/")"
 
-# Many shoppers: each gets a cart (one add) and its own session cookie.
+# Many shoppers: each gets a cart (one add) and sends back both cookies it was given (its
+# session and its cart), as a browser does.
 shoppers="${BENCH_PAGES_SHOPPERS:-200}"
 work="$(mktemp -d)"
 trap 'cleanup; rm -rf "$work"' EXIT
@@ -56,12 +57,13 @@ for n in $(seq 1 "$shoppers"); do
   curl -fsS -o /dev/null -c "$work/jar" -H "Origin: ${origin}" \
     --data "product_id=${product_id}&quantity=1&request_id=$(cat /proc/sys/kernel/random/uuid)" \
     "${origin}/api/cart/add"
-  awk '$6 == "tandem_session" {print $7}' "$work/jar" >> "$work/cookies"
+  awk '$6 == "tandem_session" || $6 == "tandem_cart" {printf "%s%s=%s", sep, $6, $7; sep = "; "} END {print ""}' \
+    "$work/jar" >> "$work/cookies"
   rm -f "$work/jar"
 done
 {
   echo 'local cookies = {}'
-  while read -r cookie; do echo "cookies[#cookies + 1] = \"tandem_session=${cookie}\""; done < "$work/cookies"
+  while read -r cookie; do echo "cookies[#cookies + 1] = \"${cookie}\""; done < "$work/cookies"
   cat <<'LUA'
 local n = 0
 request = function()
@@ -71,7 +73,7 @@ request = function()
 end
 LUA
 } > "$work/rotate.lua"
-log "$(wc -l < "$work/cookies") shoppers with a cart, one cookie per request, rotated"
+log "$(wc -l < "$work/cookies") shoppers with a cart, their cookies rotated per request"
 measure "catalog with a cart cookie, br" "/" -H "Accept-Encoding: br" -s "$work/rotate.lua"
 measure "cart page with a cart cookie, br" "/cart" -H "Accept-Encoding: br" -s "$work/rotate.lua"
 

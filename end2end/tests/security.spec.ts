@@ -1,9 +1,9 @@
 import { test, expect, isHydrated, signIn, waitForHydration } from './fixtures';
 
 // A page with a visitor's session is served with a CSP whose nonce is the one on its own
-// hydration scripts. The anonymous catalog and product pages are kept and served to every
-// visitor without a session, so they carry no nonce: their CSP names the SHA-256 of each of
-// their inline scripts. Either way the page hydrates with no console errors (the fixture
+// hydration scripts. The catalog and product pages are kept (one copy for every visitor
+// without a session, one per shopper for those with a cart), so they carry no nonce: their
+// CSP names the SHA-256 of each of their inline scripts. Either way the page hydrates with no console errors (the fixture
 // fails the test on any CSP violation).
 for (const path of ['/', '/products/helmet-aero', '/cart', '/admin/login']) {
   test(`${path} carries the security headers and hydrates under its CSP`, async ({ page }, testInfo) => {

@@ -340,10 +340,6 @@ async fn while_postgres_restarts_pages_say_503_quickly_and_the_relay_resyncs_onc
     );
 
     postgres.pg_ctl("stop").await;
-    // Once the listener has lost Postgres, a change could go unheard: nothing kept is served.
-    assert!(wait_until(Duration::from_secs(5), || !app.state.hub.is_listening()).await);
-    let (status, _) = timed_get(&app, &visitor, "/?category=Bikes").await;
-    assert_eq!(status, Some(503), "a kept page is not served unheard");
     for path in ["/", "/products/helmet-aero"] {
         let (status, took) = timed_get(&app, &shopper, path).await;
         assert_eq!(status, Some(503), "{path} with Postgres down");

@@ -89,10 +89,10 @@ async fn a_store_alert_planted_in_the_page_a_failed_post_came_from_is_not_shown(
 #[tokio::test]
 async fn pages_carry_security_headers_with_the_nonce_of_their_own_scripts() {
     let app = spawn_app().await;
-    // A shopper with a session: the anonymous catalog is a kept page with hashes instead
-    // (public_pages.rs).
+    // A shopper with a session. The catalog and product pages are kept pages whose CSP
+    // names hashes instead (public_pages.rs, shopper_pages.rs).
     app.add_to_cart(&app.client, "socks-stripes", 1).await;
-    for page in ["/", "/cart", "/admin/login"] {
+    for page in ["/cart", "/checkout", "/admin/login"] {
         let response = app
             .client
             .get(app.url(page))
