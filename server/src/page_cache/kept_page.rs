@@ -76,7 +76,7 @@ pub(super) async fn capture(answer: Response, sharing: Sharing) -> Result<Cached
         && !shows_an_error
         && !parts.headers.contains_key(SET_COOKIE)
         // A page for everyone never shows a cart; if one did, it would be somebody's.
-        && !(sharing == Sharing::Everyone && cart.is_some());
+        && (sharing == Sharing::OneVisitor || cart.is_none());
     if !keep {
         // Not for a shared cache either.
         parts
