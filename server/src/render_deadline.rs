@@ -6,14 +6,17 @@
 //! answer is a 503 (nothing sent yet) or an aborted connection (part sent), the operator
 //! gets one error naming the address, and the page cache forgets the page.
 //!
-//! Only HTML pages are limited: the event streams (`/events/io`, `/api/cart/live`) live as
-//! long as their visitor, and server functions have their own timeouts.
+//! Only pages are limited: every GET or HEAD outside the server functions (`/api`,
+//! `/admin/api`, whose own timeouts apply), the event streams (`/events`, and the shopper's
+//! `/api/cart/live`, which live as long as their visitor) and static files. Which request is
+//! a page goes by its address, not its `Accept` header: the page cache renders a page once
+//! for everyone waiting, with the headers of whoever came first.
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -28,18 +31,18 @@ pub const PAGE_DEADLINE: Duration = Duration::from_secs(20);
 #[error("the page did not finish rendering in time")]
 struct PageTooSlow;
 
-/// Middleware: limits page requests (GET or HEAD asking for HTML) to `deadline`.
+/// Paths that are not pages.
+const NOT_PAGES: [&str; 5] = ["/api/", "/admin/api/", "/events/", "/pkg/", "/images/"];
+
+/// Middleware: limits page requests to `deadline`.
 pub async fn cut_off_stalled_pages(
     State(deadline): State<Duration>,
     request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path();
     let is_page_request = matches!(*request.method(), Method::GET | Method::HEAD)
-        && request
-            .headers()
-            .get(ACCEPT)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
+        && !NOT_PAGES.iter().any(|prefix| path.starts_with(prefix));
     if !is_page_request {
         return next.run(request).await;
     }
@@ -47,7 +50,7 @@ pub async fn cut_off_stalled_pages(
     let ends = Instant::now() + deadline;
     let Ok(response) = timeout_at(ends, next.run(request)).await else {
         tracing::error!(%path, ?deadline, "a page did not start within its deadline");
-        return too_slow();
+        return try_again_soon();
     };
     let is_html = response
         .headers()
@@ -73,10 +76,12 @@ pub async fn cut_off_stalled_pages(
             }
         }
     });
-    Response::from_parts(parts, Body::from_stream(chunks))
+    // Fused: a body may be polled once more after it ended (the compression layer does).
+    Response::from_parts(parts, Body::from_stream(chunks.fuse()))
 }
 
-fn too_slow() -> Response {
+/// A 503 asking to try again in a moment: a page that could not be rendered in time.
+pub fn try_again_soon() -> Response {
     let mut response = (
         StatusCode::SERVICE_UNAVAILABLE,
         [(CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -124,18 +129,16 @@ mod tests {
                 "/quick",
                 get(|| async { axum::response::Html("<p>done</p>") }),
             )
-            .route("/events", get(stream))
+            .route("/events/io", get(stream))
             .layer(axum::middleware::from_fn_with_state(
                 DEADLINE,
                 cut_off_stalled_pages,
             ))
     }
 
+    /// A page request as a bot sends it: no `Accept` header at all.
     fn page(path: &str) -> Request {
-        Request::get(path)
-            .header(ACCEPT, "text/html")
-            .body(Body::empty())
-            .unwrap()
+        Request::get(path).body(Body::empty()).unwrap()
     }
 
     #[tokio::test]
@@ -172,8 +175,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_stream_is_not_limited() {
-        let request = Request::get("/events")
-            .header(ACCEPT, "text/event-stream")
+        let request = Request::get("/events/io")
+            .header("accept", "text/event-stream")
             .body(Body::empty())
             .unwrap();
         let response = app().oneshot(request).await.unwrap();

@@ -265,7 +265,7 @@ pub fn router(
         .layer(middleware::from_fn(form_errors::keep_errors_in_the_session))
         .layer(middleware::from_fn_with_state(
             state.config.secure_cookies(),
-            page_cache::stamp_form_posts,
+            page_cache::stamp::stamp_changes,
         ))
         .layer(middleware::from_fn(error_status::set_error_status))
         .layer(middleware::from_fn(staff_gate::check_staff))
@@ -297,7 +297,7 @@ pub fn router(
         .layer(CompressionLayer::new())
         // Outside compression: kept pages are already compressed.
         .layer(middleware::from_fn_with_state(
-            PageCache::new(state.hub.clone()),
+            PageCache::new(state.hub.clone(), state.redis_health.clone()),
             page_cache::serve_kept_pages,
         ))
         // Which process answered: for operators behind a load balancer, and the proxy test.

@@ -32,6 +32,8 @@ pub async fn get_cart() -> Result<Option<CartView>, AppError> {
     let state = AppState::current()?;
     match shopper::current_cart().await? {
         Some(cart_id) => {
+            // A page showing this cart is stale once the cart changes (server page cache).
+            crate::components::response_status::mark_page_cart(cart_id);
             let mut cart = db::cart::load(&state.db, cart_id).await?;
             cart.rep_viewing = crate::server::presence::viewing_rep(&state, cart_id).await;
             Ok(Some(cart))

@@ -13,11 +13,19 @@ pub fn set_response_status(code: u16) {
     let _ = code;
 }
 
-/// A response header saying this page shows something that went wrong (an error notice):
-/// it is never kept and served to other visitors, whatever its status.
+/// Internal response header: this page shows something meant for one moment (an error, a
+/// one-time notice), so it is never kept, for anyone, whatever its status. The server's page
+/// cache takes it off before the page is sent.
 pub const NOT_SHAREABLE_HEADER: &str = "x-tandem-not-shareable";
 
-/// Marks the page being rendered on the server as one that must not be shared.
+/// Internal response header naming the cart a page showed, so the server's page cache knows
+/// which cart's changes make a page kept for a shopper stale. Taken off before sending.
+pub const PAGE_CART_HEADER: &str = "x-tandem-page-cart";
+
+/// The headers above: what pages tell the page cache, never sent out.
+pub const INTERNAL_HEADERS: [&str; 2] = [NOT_SHAREABLE_HEADER, PAGE_CART_HEADER];
+
+/// Marks the page being rendered on the server as one that must not be kept.
 pub fn mark_not_shareable() {
     #[cfg(feature = "ssr")]
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
@@ -26,4 +34,17 @@ pub fn mark_not_shareable() {
             http::HeaderValue::from_static("1"),
         );
     }
+}
+
+/// Tells the page cache which cart the page being rendered on the server shows.
+pub fn mark_page_cart(cart_id: i64) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::HeaderName::from_static(PAGE_CART_HEADER),
+            http::HeaderValue::from(cart_id),
+        );
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = cart_id;
 }

@@ -89,9 +89,6 @@ impl ProductDetail {
     }
 }
 
-/// Where the picture of the product `slug` is served from. The URL carries the version of
-/// the drawings, so the server can let browsers keep a picture for good: a change to the
-/// drawings is a new URL.
 /// A product slug as addresses carry it: 1 to 80 lowercase letters, digits and dashes.
 pub fn is_slug(text: &str) -> bool {
     !text.is_empty()
@@ -101,6 +98,9 @@ pub fn is_slug(text: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// Where the picture of the product `slug` is served from. The URL carries the version of
+/// the drawings, so the server can let browsers keep a picture for good: a change to the
+/// drawings is a new URL.
 pub fn image_url(slug: &str) -> String {
     format!("/images/products/{slug}.svg?v={PICTURES_VERSION:08x}")
 }

@@ -60,10 +60,6 @@ impl CartToken {
     }
 }
 
-/// Internal response header naming the cart a page showed, so the server's page cache
-/// knows which cart's changes make a page kept for this shopper stale. Never sent out.
-pub const PAGE_CART_HEADER: &str = "x-tandem-page-cart";
-
 /// The current request's cart, if the browser has one.
 pub async fn current_cart() -> Result<Option<i64>, AppError> {
     let binding = Binding::from_request()?;
@@ -71,12 +67,6 @@ pub async fn current_cart() -> Result<Option<i64>, AppError> {
     for token in binding.candidate_tokens().await {
         if let Some(cart_id) = db::cart::find_active_by_token(&state.db, &token.hash()).await? {
             binding.remember(&token, &state).await;
-            if let Some(response) = use_context::<ResponseOptions>() {
-                response.insert_header(
-                    http::HeaderName::from_static(PAGE_CART_HEADER),
-                    HeaderValue::from(cart_id),
-                );
-            }
             return Ok(Some(cart_id));
         }
     }

@@ -1,8 +1,7 @@
 //! A rendered page as it is kept: its headers, and its bytes in each encoding it is sent in,
 //! each with its own strong ETag.
 
-use app::components::response_status::NOT_SHAREABLE_HEADER;
-use app::server::shopper::PAGE_CART_HEADER;
+use app::components::response_status::{NOT_SHAREABLE_HEADER, PAGE_CART_HEADER};
 use axum::body::Body;
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_SECURITY_POLICY,
@@ -59,31 +58,34 @@ pub(super) async fn capture(answer: Response, sharing: Sharing) -> Result<Cached
     let identity = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => bytes,
         Err(error) => {
-            tracing::error!(%error, "reading a rendered page for the cache");
-            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            // Already logged where it broke off (a render cut off at its deadline).
+            tracing::warn!(%error, "reading a rendered page for the cache");
+            return Err(crate::render_deadline::try_again_soon());
         }
     };
     let policy = security_headers::policy_for_inline_scripts(&identity);
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         parts.headers.insert(CONTENT_SECURITY_POLICY, policy);
     }
-    let shows_an_error = parts.headers.remove(NOT_SHAREABLE_HEADER).is_some();
+    let not_shareable = parts.headers.remove(NOT_SHAREABLE_HEADER).is_some();
     let cart = parts
         .headers
         .remove(PAGE_CART_HEADER)
         .and_then(|value| value.to_str().ok()?.parse::<i64>().ok());
+    // A page for everyone never shows a cart (if one did, it would be somebody's); a
+    // shopper's page is kept only when it shows their cart, whose changes it follows (a
+    // made-up session or cart cookie finds none, so it cannot fill the room with pages).
+    let audience_fits = cart.is_some() == (sharing == Sharing::OneVisitor);
     let keep = parts.status == StatusCode::OK
-        && !shows_an_error
+        && !not_shareable
         && !parts.headers.contains_key(SET_COOKIE)
-        // A page for everyone never shows a cart; if one did, it would be somebody's.
-        && (sharing == Sharing::OneVisitor || cart.is_none());
+        && audience_fits;
     if !keep {
         // Not for a shared cache either.
-        parts
-            .headers
-            .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    }
-    if !keep {
+        parts.headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static(PRIVATE_CACHE_CONTROL),
+        );
         return Err(Response::from_parts(parts, Body::from(identity)));
     }
     let mut headers = parts.headers;
@@ -130,13 +132,14 @@ fn brotli(bytes: &[u8], sharing: Sharing) -> Bytes {
     // For everyone, quality 9: nearly the size of 11 at a small part of its time (a page is
     // compressed again after every catalog change). For one shopper, 5: about what the
     // compression layer spends on a page it renders anyway.
-    let quality = match sharing {
-        Sharing::Everyone => 9,
-        Sharing::OneVisitor => 5,
+    // The window only needs to span the page: a larger one costs memory, not bytes.
+    let (quality, lgwin) = match sharing {
+        Sharing::Everyone => (9, 20),
+        Sharing::OneVisitor => (5, 18),
     };
     let params = brotli::enc::BrotliEncoderParams {
         quality,
-        lgwin: 22,
+        lgwin,
         ..Default::default()
     };
     let mut out = Vec::new();
@@ -185,11 +188,13 @@ impl Encoding {
 }
 
 impl CachedPage {
+    /// The page as sent in `encoding`, or a 304 when `if_none_match` names it; `status`
+    /// says whether it came from memory (`None`: it was not kept).
     pub(super) fn answer(
         &self,
         encoding: Encoding,
         if_none_match: Option<&HeaderValue>,
-        status: &'static str,
+        status: Option<&'static str>,
     ) -> Response {
         let (body, coding, suffix) = match encoding {
             Encoding::Brotli => (&self.brotli, Some("br"), "-br"),
@@ -217,10 +222,12 @@ impl CachedPage {
         };
         let headers = response.headers_mut();
         headers.insert(ETAG, etag);
-        headers.insert(
-            HeaderName::from_static(CACHE_STATUS_HEADER),
-            HeaderValue::from_static(status),
-        );
+        if let Some(status) = status {
+            headers.insert(
+                HeaderName::from_static(CACHE_STATUS_HEADER),
+                HeaderValue::from_static(status),
+            );
+        }
         response
     }
 }

@@ -21,33 +21,36 @@
 //!   rendered at another epoch, or whose cart changed since, is never served, and while the
 //!   listener is down nothing is kept at all.
 //! - **Only what can be kept.** A 200 that sets no cookie and shows no one-time notice or
-//!   error. A plain form post (no JavaScript) gives the browser a new stamp cookie
-//!   ([`stamp_form_posts`]), so the page it is sent back to is never one kept from before,
-//!   whichever process kept it. Anything else goes to the normal handler, so a bot cannot
-//!   fill memory with query strings.
+//!   error; for a shopper, a page that shows their cart, rendered while Redis answered. A
+//!   form post, or a call that changes what the shopper's pages show, gives the browser a
+//!   new stamp cookie ([`stamp`]), so the next page is never one kept from before, whichever
+//!   process kept it. Anything else goes to the normal handler, so a bot cannot fill memory
+//!   with query strings.
 //!
 //! One request renders a missing page while the others wait for it (no stampede after a
 //! price change), and a page is answered with a strong ETag so browsers revalidate cheaply.
 
 mod kept_page;
 mod key;
+pub mod stamp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use app::components::response_status::INTERNAL_HEADERS;
 use app::server::realtime::Hub;
-use app::server::shopper::PAGE_CART_HEADER;
+use app::server::redis_health::RedisHealth;
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT_ENCODING, IF_NONE_MATCH, SET_COOKIE};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::header::{ACCEPT_ENCODING, IF_NONE_MATCH};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rand::RngCore;
 use tokio::sync::OnceCell;
 
 use self::kept_page::{capture, CachedPage, Encoding, Sharing};
 use self::key::{cache_key, PageKey};
+use crate::render_deadline;
 use crate::security_headers::PublicRender;
 
 /// At most this many different pages are kept for everyone: the catalog and its products...
@@ -55,8 +58,10 @@ const MAX_PAGES: usize = 256;
 /// ...of which at most this many category listings (any category name makes a page, so a
 /// bot asking for made-up ones cannot take the products' places).
 const MAX_CATEGORY_PAGES: usize = 32;
-/// Shoppers' own pages kept at most (each about 35 KB in its three encodings).
+/// Shoppers' own pages kept at most (each about 35 KB in its three encodings)...
 const MAX_VISITOR_PAGES: usize = 1024;
+/// ...and at most this many for any one cart (its catalog, categories and products).
+const MAX_PAGES_PER_CART: usize = 16;
 /// A page kept for everyone is rendered again after this long even if no change was
 /// announced: the backstop for a change the notifications missed (a restore that skips
 /// triggers, a LISTEN connection that died without saying so).
@@ -67,13 +72,12 @@ const MAX_AGE: Duration = Duration::from_secs(60);
 const VISITOR_MAX_AGE: Duration = Duration::from_secs(30);
 /// Says whether an answer came from memory, for operators and tests.
 pub const CACHE_STATUS_HEADER: &str = "x-tandem-page-cache";
-/// The cookie a plain form post sets to a new value, so the next page is rendered afresh.
-pub const FORM_STAMP_COOKIE: &str = "tandem_form";
 
 /// The pages kept, by page and audience, each with the catalog epoch it was rendered at.
 #[derive(Clone)]
 pub struct PageCache {
     hub: Hub,
+    redis_health: RedisHealth,
     slots: Arc<Mutex<HashMap<PageKey, Arc<Slot>>>>,
 }
 
@@ -83,28 +87,63 @@ struct Slot {
     cart_tick: u64,
     created: Instant,
     max_age: Duration,
-    page: OnceCell<Option<Arc<CachedPage>>>,
+    page: OnceCell<Filled>,
+}
+
+/// What filling a slot came to.
+enum Filled {
+    Kept(Arc<CachedPage>),
+    /// The page cannot be kept (a 404, a notice, a cookie set): each request renders its own.
+    NotKept,
+    /// The render failed (a 5xx, a stalled render cut off): those who waited for it are told
+    /// to try again rather than each starting the same failing render.
+    Failed,
 }
 
 impl Slot {
     fn is_current(&self, epoch: u64, hub: &Hub) -> bool {
         let cart_unchanged = match self.page.get() {
-            Some(Some(page)) => page
-                .cart
-                .is_none_or(|cart| hub.cart_clock().unchanged_since(cart, self.cart_tick)),
+            Some(Filled::Kept(page)) => self.shows_current_cart(page, hub),
             _ => true,
         };
         self.epoch == epoch && self.created.elapsed() < self.max_age && cart_unchanged
     }
+
+    /// Whether the cart `page` shows has not changed since this slot's render began.
+    fn shows_current_cart(&self, page: &CachedPage, hub: &Hub) -> bool {
+        page.cart
+            .is_none_or(|cart| hub.cart_clock().unchanged_since(cart, self.cart_tick))
+    }
 }
 
 impl PageCache {
-    /// An empty cache whose pages live as long as `hub`'s catalog epoch stays where it was.
-    pub fn new(hub: Hub) -> Self {
+    /// An empty cache whose pages live as long as `hub`'s catalog epoch stays where it was
+    /// (and, for a shopper's page, their cart clock). Shoppers' pages read their session and
+    /// presence from Redis: none is kept while `redis_health` says it is failing.
+    pub fn new(hub: Hub, redis_health: RedisHealth) -> Self {
         Self {
             hub,
+            redis_health,
             slots: Arc::default(),
         }
+    }
+
+    /// Whether a freshly rendered shopper's page may be kept: Redis answered throughout (a
+    /// page rendered without it lacks the rep's presence and the shopper's notice), and the
+    /// cart has fewer than [`MAX_PAGES_PER_CART`] pages kept (one cart under ever-changing
+    /// extra cookies cannot take every shopper's room).
+    fn may_keep_for_visitor(&self, page: &CachedPage) -> bool {
+        if self.redis_health.is_down() {
+            return false;
+        }
+        let slots = self.slots.lock().expect("page cache lock");
+        let of_same_cart = slots
+            .values()
+            .filter(|slot| {
+                matches!(slot.page.get(), Some(Filled::Kept(kept)) if kept.cart == page.cart)
+            })
+            .count();
+        of_same_cart < MAX_PAGES_PER_CART
     }
 
     /// The slot for `key` at `epoch`, replacing one from an older epoch, past its age or
@@ -186,6 +225,9 @@ pub async fn serve_kept_pages(
     } else {
         Sharing::OneVisitor
     };
+    if sharing == Sharing::OneVisitor && cache.redis_health.is_down() {
+        return without_internal_headers(next.run(request).await);
+    }
     let encoding = Encoding::preferred(request.headers());
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
     // The render that fills the slot is this request's own; if its answer cannot be kept
@@ -195,7 +237,7 @@ pub async fn serve_kept_pages(
     let (own_answer_slot, pending_slot, render_next) =
         (&mut own_answer, &mut pending, next.clone());
     let (cache_ref, key_ref, slot_ref) = (&cache, &key, &slot);
-    let page = slot
+    let filled = slot
         .page
         .get_or_init(|| async move {
             let mut render = pending_slot.take().expect("only the first caller renders");
@@ -204,59 +246,56 @@ pub async fn serve_kept_pages(
             render.headers_mut().remove(ACCEPT_ENCODING);
             render.headers_mut().remove(IF_NONE_MATCH);
             render.extensions_mut().insert(PublicRender);
-            match capture(render_next.run(render).await, sharing).await {
-                Ok(page) => Some(Arc::new(page)),
-                Err(answer) => {
-                    // Not kept (a 404, an error shown, a cookie set): the slot goes, so the
-                    // next request renders again and made-up addresses take no room.
-                    cache_ref.forget(key_ref, slot_ref);
-                    *own_answer_slot = Some(answer);
-                    None
+            let outcome = match capture(render_next.run(render).await, sharing).await {
+                Ok(page)
+                    if sharing == Sharing::Everyone || cache_ref.may_keep_for_visitor(&page) =>
+                {
+                    return Filled::Kept(Arc::new(page));
                 }
-            }
+                Ok(page) => {
+                    *own_answer_slot = Some(page.answer(encoding, None, None));
+                    Filled::NotKept
+                }
+                Err(answer) => {
+                    let failed = answer.status().is_server_error();
+                    *own_answer_slot = Some(answer);
+                    if failed {
+                        Filled::Failed
+                    } else {
+                        Filled::NotKept
+                    }
+                }
+            };
+            // Not kept: the slot goes, so the next request renders again and made-up
+            // addresses take no room.
+            cache_ref.forget(key_ref, slot_ref);
+            outcome
         })
-        .await
-        .clone();
+        .await;
     let rendered_here = pending.is_none();
-    match (page, own_answer, pending) {
-        (Some(page), _, _) => {
-            let status = if rendered_here { "miss" } else { "hit" };
-            page.answer(encoding, if_none_match.as_ref(), status)
+    match (filled, own_answer, pending) {
+        // This request joined a render begun before its cart changed: it renders its own.
+        (Filled::Kept(page), _, Some(request)) if !slot.shows_current_cart(page, &cache.hub) => {
+            without_internal_headers(next.run(request).await)
         }
-        (None, Some(answer), _) => without_internal_headers(answer),
+        (Filled::Kept(page), _, _) => {
+            let status = if rendered_here { "miss" } else { "hit" };
+            page.answer(encoding, if_none_match.as_ref(), Some(status))
+        }
+        (_, Some(answer), _) => without_internal_headers(answer),
+        // The render this request waited for failed: say so now rather than render again.
+        (Filled::Failed, None, _) => render_deadline::try_again_soon(),
         // Another request found this page cannot be kept: render this one normally.
-        (None, None, Some(request)) => without_internal_headers(next.run(request).await),
-        (None, None, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        (Filled::NotKept, None, Some(request)) => without_internal_headers(next.run(request).await),
+        (_, None, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
-/// Takes off what the app says only to this cache (which cart a page showed).
+/// Takes off what the app says only to this cache (which cart a page showed, whether it may
+/// be kept).
 fn without_internal_headers(mut response: Response) -> Response {
-    response.headers_mut().remove(PAGE_CART_HEADER);
-    response
-}
-
-/// Middleware: a plain form post to a shopper's server function (answered with a redirect)
-/// sets the form stamp cookie to a new value. The page the browser is sent back to then has
-/// a key no page was kept under, so it shows the post's outcome (its notice, the cart as it
-/// is now) even when another process answers before it has heard of the change.
-pub async fn stamp_form_posts(
-    State(secure_cookies): State<bool>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let is_form_post =
-        request.method() == Method::POST && request.uri().path().starts_with("/api/");
-    let mut response = next.run(request).await;
-    if is_form_post && response.status().is_redirection() {
-        let mut stamp = [0u8; 8];
-        rand::thread_rng().fill_bytes(&mut stamp);
-        let stamp: String = stamp.iter().map(|byte| format!("{byte:02x}")).collect();
-        let secure = if secure_cookies { "; Secure" } else { "" };
-        let cookie = format!("{FORM_STAMP_COOKIE}={stamp}; Path=/; HttpOnly; SameSite=Lax{secure}");
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
+    for name in INTERNAL_HEADERS {
+        response.headers_mut().remove(name);
     }
     response
 }
@@ -275,7 +314,7 @@ mod tests {
     #[test]
     fn pages_that_are_not_kept_take_no_room_and_made_up_categories_cannot_crowd_out_products() {
         let hub = Hub::new();
-        let cache = PageCache::new(hub.clone());
+        let cache = PageCache::new(hub.clone(), RedisHealth::default());
         let epoch = hub.catalog_epoch();
         for n in 0..MAX_PAGES + 50 {
             let key = page(&format!("/products/no-such-thing-{n}"));
@@ -303,7 +342,7 @@ mod tests {
     #[test]
     fn shoppers_pages_have_room_of_their_own() {
         let hub = Hub::new();
-        let cache = PageCache::new(hub.clone());
+        let cache = PageCache::new(hub.clone(), RedisHealth::default());
         let epoch = hub.catalog_epoch();
         for n in 0..MAX_VISITOR_PAGES {
             let key = PageKey {

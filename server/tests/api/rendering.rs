@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::helpers::{spawn_app, spawn_app_on};
 
-/// A page render that bypasses the anonymous page cache (the session cookie names no
-/// session, so the visitor is a stranger whose page is rendered for them alone).
+/// A page rendered for each request: the session cookie names no session, so the page shows
+/// no cart and the page cache keeps nothing for it.
 async fn render_fresh(client: &reqwest::Client, base: &str, path: &str) -> u16 {
     let request = client
         .get(format!("{base}{path}"))

@@ -201,3 +201,72 @@ async fn a_shopper_s_kept_page_allows_only_its_own_inline_scripts() {
     assert!(!csp.contains("'nonce-"), "{csp}");
     assert!(csp.contains("'sha256-"), "{csp}");
 }
+
+#[tokio::test]
+async fn a_call_that_changes_the_cart_stamps_the_browser_and_a_read_does_not() {
+    let app = spawn_listening(spawn_app().await).await;
+    let stamped = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|cookie| cookie.to_str().unwrap().starts_with("tandem_form="))
+    };
+    let shopper = app.new_client();
+    let product = app.product_id("socks-stripes").await.to_string();
+    let added = shopper
+        .post(app.url("/api/cart/add"))
+        .form(&[
+            ("product_id", product.as_str()),
+            ("quantity", "1"),
+            ("request_id", &uuid::Uuid::new_v4().to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 200);
+    assert!(stamped(&added), "the next page is rendered afresh");
+    let read = shopper.post(app.url("/api/cart")).send().await.unwrap();
+    assert_eq!(read.status(), 200);
+    assert!(
+        !stamped(&read),
+        "a read, which every page load makes, does not"
+    );
+    let refused = shopper
+        .post(app.url("/api/cart/add"))
+        .form(&[
+            ("product_id", product.as_str()),
+            ("quantity", "1000"),
+            ("request_id", &uuid::Uuid::new_v4().to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error());
+    assert!(!stamped(&refused), "nothing changed");
+}
+
+#[tokio::test]
+async fn a_made_up_session_or_cart_cookie_keeps_no_page() {
+    let app = spawn_listening(spawn_app().await).await;
+    for cookie in [
+        "tandem_session=made-up",
+        "tandem_cart=0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        for _ in 0..2 {
+            let response = app
+                .cookieless
+                .get(app.url("/"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            assert!(
+                response.headers().get("x-tandem-page-cache").is_none(),
+                "{cookie}: rendered, never kept"
+            );
+            assert!(response.headers().get("x-tandem-not-shareable").is_none());
+        }
+    }
+}

@@ -36,6 +36,9 @@ pub enum Event {
     Activity {
         cart_id: i64,
         active: bool,
+        /// Whether the change shows on the shopper's own pages: everything but the shopper's
+        /// own comings and goings (which happen on every page load).
+        shows_to_shopper: bool,
         payload: Arc<str>,
         frame: Frame,
     },
@@ -82,9 +85,11 @@ impl Event {
             .get("status")
             .and_then(|status| status.as_str())
             .is_none_or(|status| status == "active");
+        let op = object.get("op").and_then(|op| op.as_str()).unwrap_or("");
         Some(Event::Activity {
             cart_id,
             active,
+            shows_to_shopper: !matches!(op, "shopper_online" | "shopper_offline"),
             payload: Arc::from(payload),
             frame: crate::model::live::activity_frame(payload).into(),
         })
@@ -212,10 +217,13 @@ impl Hub {
                     Event::Activity {
                         cart_id,
                         active,
+                        shows_to_shopper,
                         payload,
                         ..
                     } => {
-                        self.inner.cart_clock.changed(*cart_id);
+                        if *shows_to_shopper {
+                            self.inner.cart_clock.changed(*cart_id);
+                        }
                         self.to_streams(Some(*cart_id), || CartEvent::Activity {
                             payload: payload.clone(),
                             active: *active,
@@ -432,6 +440,21 @@ impl Drop for ConnectionGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shopper_coming_and_going_leaves_their_kept_pages_current_but_a_rep_arriving_does_not() {
+        let hub = Hub::new();
+        let seen = hub.cart_clock().now();
+        for op in ["shopper_online", "shopper_offline"] {
+            let payload = format!(r#"{{"cart_id":7,"op":"{op}","version":3}}"#);
+            hub.publish(Event::from_notification(&payload).unwrap());
+        }
+        assert!(hub.cart_clock().unchanged_since(7, seen));
+        hub.publish(
+            Event::from_notification(r#"{"cart_id":7,"op":"rep_viewing","version":3}"#).unwrap(),
+        );
+        assert!(!hub.cart_clock().unchanged_since(7, seen));
+    }
 
     #[test]
     fn a_notification_is_relayed_unchanged_inside_the_frame() {
