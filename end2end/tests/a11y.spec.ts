@@ -39,6 +39,9 @@ async function expectNoSeriousViolations(page: Page, what: string): Promise<void
 }
 
 test('the shopper pages have no serious accessibility violations', async ({ page }, testInfo) => {
+  // Five pages, each loaded a second time without JavaScript for axe: more than the usual
+  // 30 s on a slow machine.
+  test.slow();
   const hydrated = isHydrated(testInfo);
   await page.goto('/');
   await waitForHydration(page, hydrated);

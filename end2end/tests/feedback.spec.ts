@@ -123,6 +123,9 @@ test.describe('the rep', () => {
 
   test('new and changed carts keep a marker until the rep opens them; presence has its own columns', async ({ page, browser }, testInfo) => {
     test.skip(!isHydrated(testInfo), 'the live list needs JavaScript');
+    // Three browsers, two sign-ins and a deliberate 6.5 s wait: more than the usual 30 s on
+    // a slow machine.
+    test.slow();
     await signIn(page, 'ava');
     await expect(page.getByTestId('live-status')).toHaveText('Live');
 
