@@ -108,6 +108,12 @@ mod live {
     use super::super::cart_state::{CartState, Notice};
     use crate::model::live::{is_presence, ShopperEvent};
 
+    /// Reads one event. With `from_slice`, as server functions' answers are read, so that the
+    /// JSON reader is compiled once into the wasm (see `components::loaded`).
+    fn read_event(data: &str) -> Option<ShopperEvent> {
+        serde_json::from_slice(data.as_bytes()).ok()
+    }
+
     /// Opens `/api/cart/live` once the shopper has a cart, and applies what it says.
     /// EventSource reconnects by itself; after it does, the cart is refetched.
     pub(super) fn listen(state: CartState) {
@@ -121,10 +127,7 @@ mod live {
                 return;
             };
             let on_cart = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(change) = event
-                    .data()
-                    .as_string()
-                    .and_then(|data| serde_json::from_str::<ShopperEvent>(&data).ok())
+                let Some(change) = event.data().as_string().and_then(|data| read_event(&data))
                 else {
                     state.revision.update(|r| *r += 1);
                     return;

@@ -3,6 +3,7 @@
 //! for the outcome. Without JavaScript the same actions work as plain form posts, and their
 //! outcome comes back as a one-time notice kept on the server (never from the URL).
 
+use crate::components::loaded::{load, Loaded};
 use leptos::prelude::*;
 
 use crate::api::cart::{get_cart, take_notice, AddToCart, RemoveFromCart, SetQuantity};
@@ -16,11 +17,11 @@ pub struct CartState {
     pub add: ServerAction<AddToCart>,
     pub set: ServerAction<SetQuantity>,
     pub remove: ServerAction<RemoveFromCart>,
-    pub cart: Resource<Result<Option<CartView>, AppError>>,
+    pub cart: Loaded<Result<Option<CartView>, AppError>>,
     /// The latest outcome to tell the shopper about.
     pub notice: RwSignal<Option<Notice>>,
     /// The notice kept on the server after a plain form post, read once per page load.
-    pub kept_notice: Resource<Option<Notice>>,
+    pub kept_notice: Loaded<Option<Notice>>,
     /// Bumped to make the cart refetch (after a change here, or one announced by a rep).
     pub revision: RwSignal<u64>,
     /// Set once the shopper moved to another page: the kept notice was for the first one.
@@ -49,10 +50,10 @@ pub fn provide_cart_state() {
     let set = ServerAction::<SetQuantity>::new();
     let remove = ServerAction::<RemoveFromCart>::new();
     let revision = RwSignal::new(0u64);
-    let cart = Resource::new(move || revision.get(), |_| get_cart());
+    let cart = load(move || revision.get(), |_| get_cart());
 
     let notice = RwSignal::new(None);
-    let kept_notice = Resource::new(|| (), |_| async { take_notice().await.ok().flatten() });
+    let kept_notice = load(|| (), |_| async { take_notice().await.ok().flatten() });
     let navigated = RwSignal::new(false);
     let rep_changed = RwSignal::new(Vec::new());
     // A notice is about the page it appeared on: moving to another page clears it.

@@ -7,5 +7,6 @@ pub mod clock;
 pub mod error_notice;
 pub mod header;
 pub mod live;
+pub mod loaded;
 pub mod order_lines;
 pub mod response_status;

@@ -1,5 +1,6 @@
 //! The cart page: lines with quantities to change, totals, and the help code to read to a rep.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -50,7 +51,7 @@ fn EmptyCart() -> impl IntoView {
 /// The code a shopper reads to a sales rep on the phone, with the number to call.
 #[component]
 fn HelpCode(code: String) -> impl IntoView {
-    let contact = Resource::new(|| (), |_| store_contact());
+    let contact = load(|| (), |_| store_contact());
     view! {
         <aside class="help-code" aria-label="Help by phone">
             "Need help? Call us and give this code: "

@@ -1,5 +1,6 @@
 //! The catalog: every product, filterable by category.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -15,7 +16,7 @@ use crate::model::money::format_cents;
 pub fn CatalogPage() -> impl IntoView {
     let query = use_query_map();
     let category = move || query.read().get("category").filter(|c| !c.is_empty());
-    let catalog = Resource::new(category, list_products);
+    let catalog = load(category, list_products);
     view! {
         <Title text="Catalog · Tandem Cycles"/>
         <h1>"Catalog"</h1>

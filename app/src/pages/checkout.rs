@@ -2,6 +2,7 @@
 //! and "Place order". Works as a plain form post (a refused post comes back with what was
 //! typed and what was wrong, kept on the server) and hydrated.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
@@ -16,7 +17,7 @@ use crate::model::order::{CheckoutDetails, CheckoutProblems};
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
     let place = ServerAction::<PlaceOrder>::new();
-    let page = Resource::new(move || place.version().get(), |_| load_checkout());
+    let page = load(move || place.version().get(), |_| load_checkout());
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     {
         let navigate = leptos_router::hooks::use_navigate();

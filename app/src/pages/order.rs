@@ -1,6 +1,7 @@
 //! `/orders/:number`: the confirmation a shopper sees after placing an order (only in the
 //! browser that placed it), with the number to read to a rep.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -14,7 +15,7 @@ use crate::components::order_lines::OrderLines;
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let number = move || params.read().get("number").unwrap_or_default();
-    let order = Resource::new(number, my_order);
+    let order = load(number, my_order);
     view! {
         <Suspense fallback=|| view! { <p>"Loading your order…"</p> }>
             {move || Suspend::new(async move {

@@ -1,5 +1,6 @@
 //! One product with its description and a quantity to add.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -14,7 +15,7 @@ use crate::model::money::format_cents;
 pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let product = Resource::new(slug, get_product);
+    let product = load(slug, get_product);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -38,7 +39,7 @@ pub fn AdminCartPage() -> impl IntoView {
     let reloads = move || live.map(|live| (live.resyncs.get(), live.went_live.get()));
     let actions = provide_rep_actions();
     keep_marked_as_viewing(cart_id);
-    let detail = Resource::new(
+    let detail = load(
         move || (cart_id(), reloads(), actions.revision.get()),
         |(id, _, _)| async move {
             match id {

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, Redirect};
@@ -92,7 +93,7 @@ pub fn ActiveCartsPage() -> impl IntoView {
     let after = move || query.read().get("after").unwrap_or_default();
     let with_empty = move || query.read().get("empty").is_some_and(|v| v == "1");
     let live = use_live_events();
-    let listing = Resource::new(
+    let listing = load(
         move || {
             let reloads = live.map(|live| (live.resyncs.get(), live.went_live.get()));
             (search(), after(), with_empty(), reloads)

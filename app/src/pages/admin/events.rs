@@ -2,6 +2,7 @@
 //! session names, a text box sending a line over this page's own websocket, and the raw
 //! frames as they arrive.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,7 +16,7 @@ pub fn EventsPage() -> impl IntoView {
     let live = use_live_events();
     // Refreshed when this page's own connection comes up (it is one of them) and on demand.
     let refresh = RwSignal::new(0u32);
-    let status = Resource::new(
+    let status = load(
         move || {
             (
                 refresh.get(),

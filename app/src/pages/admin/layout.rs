@@ -6,6 +6,7 @@
 //! their resources, once with them loaded), so resources created inside it would exist
 //! twice on the server and once in the browser, and hydration would read the wrong ones.
 
+use crate::components::loaded::{load, Loaded};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -18,7 +19,7 @@ use crate::model::staff::{Role, StaffIdentity};
 
 /// The signed-in staff member, as a resource shared by the admin pages.
 #[derive(Clone, Copy)]
-pub struct CurrentStaff(pub Resource<Result<StaffIdentity, AppError>>);
+pub struct CurrentStaff(pub Loaded<Result<StaffIdentity, AppError>>);
 
 impl CurrentStaff {
     /// Whether the signed-in member holds `role` (false while loading or signed out).
@@ -33,7 +34,7 @@ impl CurrentStaff {
 /// Layout for `/admin/...` and `/events` pages.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_staff());
+    let me = load(|| (), |_| current_staff());
     provide_context(CurrentStaff(me));
     super::marks::CartMarks::provide();
     let live = provide_live_events();

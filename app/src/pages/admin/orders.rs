@@ -2,6 +2,7 @@
 //! `/admin/orders/:number` (one order: lines, discounts with who gave them and why, the
 //! customer, and cancelling it).
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -20,7 +21,7 @@ pub fn OrdersPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &'static str| move || query.read().get(name).unwrap_or_default();
     let (status, customer, after) = (param("status"), param("customer"), param("after"));
-    let orders = Resource::new(
+    let orders = load(
         move || (status(), customer(), after()),
         |(status, customer, after)| list_orders(Some(status), Some(customer), Some(after)),
     );
@@ -131,7 +132,7 @@ pub fn AdminOrderPage() -> impl IntoView {
     let params = use_params_map();
     let number = move || params.read().get("number").unwrap_or_default();
     let cancel = ServerAction::<CancelOrder>::new();
-    let order = Resource::new(
+    let order = load(
         move || (number(), cancel.version().get()),
         |(number, _)| get_order(number),
     );

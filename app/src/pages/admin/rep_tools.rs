@@ -2,6 +2,7 @@
 //! discounts, send links, and the audit timeline. Every form carries the cart version it was
 //! drawn from and a request id, so stale or repeated submissions are caught on the server.
 
+use crate::components::loaded::{load, Loaded};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -51,7 +52,7 @@ pub struct RepActions {
     /// What the rep is typing, kept across redraws.
     pub drafts: RepDrafts,
     /// Catalog matches for the search box.
-    pub search_results: Resource<Result<Vec<ProductSummary>, AppError>>,
+    pub search_results: Loaded<Result<Vec<ProductSummary>, AppError>>,
 }
 
 /// What the rep is typing into the tools. The tools are redrawn whenever the cart is
@@ -97,7 +98,7 @@ impl RepDrafts {
 /// Creates the actions and the drafts, and watches the actions' outcomes.
 pub fn provide_rep_actions() -> RepActions {
     let drafts = RepDrafts::new();
-    let search_results = Resource::new(
+    let search_results = load(
         move || drafts.search.get(),
         |query| async move {
             if query.trim().len() < 2 {

@@ -2,6 +2,7 @@
 //! for each account its name and roles, deactivate or reactivate, and a new password. Every
 //! form is a server function that also works as a plain form post.
 
+use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -31,7 +32,7 @@ pub fn StaffPage() -> impl IntoView {
             password.version().get(),
         )
     };
-    let staff = Resource::new(
+    let staff = load(
         move || (after(), changes()),
         |(after, _)| list_staff(Some(after)),
     );
