@@ -31,6 +31,27 @@ test('the rep sees the shopper change the cart within a second, without a reload
   await context.close();
 });
 
+test('when the rep moves on or their page goes away, the shopper\'s "looking at your cart" banner goes at once', async ({ page, browser }, testInfo) => {
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
+  await signInLive(page);
+  const openCart = async () => {
+    await page.getByLabel('Find a cart').fill(code);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+    await expect(shopper.getByTestId('rep-banner')).toContainText('Ben Rep', { timeout: 2000 });
+  };
+  await openCart();
+  // To another page of the console, without a page load: the rep says they left.
+  await page.getByRole('link', { name: 'Active carts' }).click();
+  await expect(page.getByLabel('Find a cart')).toBeVisible();
+  await expect(shopper.getByTestId('rep-banner')).toHaveCount(0, { timeout: 2000 });
+  // The page itself goes away (a page load elsewhere, as when the tab closes): its last word.
+  await openCart();
+  await page.goto('/admin/orders');
+  await expect(shopper.getByTestId('rep-banner')).toHaveCount(0, { timeout: 2000 });
+  await context.close();
+});
+
 test('a live update does not wipe what the rep is typing', async ({ page, browser }, testInfo) => {
   const { context, shopper, code } = await shopperWithCart(browser, testInfo);
   await signInLive(page);

@@ -12,8 +12,8 @@ use super::admin::{
 };
 use super::orders::{CancelOrder, GetOrder, ListOrders};
 use super::rep::{
-    RepAddDiscount, RepAddItem, RepPushLink, RepRemoveDiscount, RepRemoveItem, RepSetQuantity,
-    RepViewing, SearchProducts,
+    RepAddDiscount, RepAddItem, RepLeft, RepPushLink, RepRemoveDiscount, RepRemoveItem,
+    RepSetQuantity, RepViewing, SearchProducts,
 };
 use super::staff_admin::{CreateStaff, ListStaff, SetStaffActive, SetStaffPassword, UpdateStaff};
 use crate::model::staff::Role;
@@ -55,6 +55,7 @@ pub const STAFF_FUNCTIONS: &[(&str, &[Role])] = &[
     (RepPushLink::PATH, REPS),
     (SearchProducts::PATH, REPS),
     (RepViewing::PATH, REPS),
+    (RepLeft::PATH, REPS_AND_ADMINS),
 ];
 
 /// Staff endpoints that are not server functions: method and path, and the roles they need.

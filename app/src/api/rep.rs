@@ -221,3 +221,12 @@ pub async fn rep_viewing(cart_id: i64) -> Result<(), AppError> {
     crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
     Ok(())
 }
+
+/// Takes the rep off the cart's "viewing" mark when they close its page or open another
+/// cart; other reps on the same cart stay. Sent as a beacon when the tab closes.
+#[server(prefix = "/admin/api", endpoint = "rep/left")]
+pub async fn rep_left(cart_id: i64) -> Result<(), AppError> {
+    let (staff, state) = support::rep(RepLeft::PATH).await?;
+    crate::server::presence::rep_left(&state, cart_id, &staff.display_name).await;
+    Ok(())
+}

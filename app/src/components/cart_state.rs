@@ -3,10 +3,10 @@
 //! for the outcome. Without JavaScript the same actions work as plain form posts, and their
 //! outcome comes back as a one-time notice kept on the server (never from the URL).
 
-use crate::components::loaded::{load, Loaded};
 use leptos::prelude::*;
 
 use crate::api::cart::{get_cart, take_notice, AddToCart, RemoveFromCart, SetQuantity};
+use crate::components::loaded::{load, Loaded};
 use crate::error::AppError;
 use crate::model::cart::CartView;
 pub use crate::model::notice::Notice;

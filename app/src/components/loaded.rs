@@ -56,12 +56,57 @@ where
 mod tests {
     use super::*;
 
+    type PageValue = Result<Option<(i64, String)>, String>;
+
+    /// What the page's script holds for a value: Leptos (`hydration_context`'s `ssr.rs`)
+    /// replaces `<` with `\u003c` in the encoded text, then writes it as a Rust `{:?}` string.
+    fn as_written_into_the_page(encoded: &str) -> String {
+        format!("{:?}", encoded.replace('<', "\\u003c"))
+    }
+
+    /// The string a browser's JavaScript parser makes of that literal (the escapes `{:?}` uses).
+    fn as_the_browser_reads_it(literal: &str) -> String {
+        let inner = &literal[1..literal.len() - 1];
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next().unwrap() {
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                '0' => out.push('\0'),
+                'u' => {
+                    let hex: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
     #[test]
     fn what_is_written_into_the_page_reads_back_the_same() {
-        let value: Result<Option<(i64, String)>, String> = Ok(Some((7, "Aero \"Road\"\n".into())));
-        let json = <JsonCodec as Encoder<_>>::encode(&value).unwrap();
-        let back: Result<Option<(i64, String)>, String> =
-            <JsonCodec as Decoder<_>>::decode(&json).unwrap();
+        let value: PageValue = Ok(Some((
+            7,
+            "Aero \"Road\"\n</script><b>\u{2028}\\u003c\0".into(),
+        )));
+        let encoded = <JsonCodec as Encoder<_>>::encode(&value).unwrap();
+        let in_page = as_written_into_the_page(&encoded);
+        assert!(
+            !in_page.contains('<'),
+            "a `<` in the page's script: {in_page}"
+        );
+        assert!(
+            !in_page.contains('\u{2028}'),
+            "a raw line separator in the page's script"
+        );
+        let back: PageValue =
+            <JsonCodec as Decoder<_>>::decode(&as_the_browser_reads_it(&in_page)).unwrap();
         assert_eq!(back, value);
     }
 }

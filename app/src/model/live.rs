@@ -42,7 +42,10 @@ pub struct ShopperEvent {
 /// Ops that say who is with a cart; they come with the cart's version unchanged, so views
 /// fetch presence apart from the versioned cart.
 pub fn is_presence(op: &str) -> bool {
-    matches!(op, "shopper_online" | "shopper_offline" | "rep_viewing")
+    matches!(
+        op,
+        "shopper_online" | "shopper_offline" | "rep_viewing" | "rep_left"
+    )
 }
 
 /// A subscription request: `{"listen":"cart_activity"}` or with `"cart_id": 42`.
@@ -133,7 +136,8 @@ pub enum ServerFrame {
 
 /// Reads a frame the relay sent; `None` for anything else.
 pub fn read_server_frame(text: &str) -> Option<ServerFrame> {
-    let (kind, body) = serde_json::from_str::<(String, serde_json::Value)>(text).ok()?;
+    let (kind, body) =
+        serde_json::from_slice::<(String, serde_json::Value)>(text.as_bytes()).ok()?;
     Some(match kind.as_str() {
         "listening" => ServerFrame::Listening,
         CART_ACTIVITY => ServerFrame::CartActivity(serde_json::from_value(body).ok()?),

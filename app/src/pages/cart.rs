@@ -1,6 +1,5 @@
 //! The cart page: lines with quantities to change, totals, and the help code to read to a rep.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,6 +7,7 @@ use crate::api::cart::store_contact;
 use crate::api::checkout::EmailCartLink;
 use crate::components::cart_state::{use_cart_state, CartState, Notice};
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::model::cart::{CartLine, CartView};
 use crate::model::money::format_cents;
 

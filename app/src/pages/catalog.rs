@@ -1,6 +1,5 @@
 //! The catalog: every product, filterable by category.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -8,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::catalog::list_products;
 use crate::components::add_to_cart::AddToCartForm;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::model::catalog::{Catalog, ProductSummary};
 use crate::model::money::format_cents;
 

@@ -2,13 +2,13 @@
 //! and "Place order". Works as a plain form post (a refused post comes back with what was
 //! typed and what was wrong, kept on the server) and hydrated.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::api::checkout::{load_checkout, PlaceOrder};
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::model::cart::CartView;
 use crate::model::money::format_cents;
 use crate::model::order::{CheckoutDetails, CheckoutProblems};

@@ -1,13 +1,13 @@
 //! `/orders/:number`: the confirmation a shopper sees after placing an order (only in the
 //! browser that placed it), with the number to read to a rep.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::checkout::my_order;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::components::order_lines::OrderLines;
 
 /// The order confirmation page.

@@ -1,6 +1,5 @@
 //! One product with its description and a quantity to add.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -8,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::catalog::get_product;
 use crate::components::add_to_cart::AddToCartForm;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::model::money::format_cents;
 
 /// `/products/:slug`.

@@ -1,6 +1,7 @@
 //! Who is looking at a cart right now, kept in Redis with short expiries so a closed tab or
 //! a crashed process clears itself. Changes are announced on `cart_activity` (ops
-//! `shopper_online`, `shopper_offline`, `rep_viewing`) so the other side's page updates.
+//! `shopper_online`, `shopper_offline`, `rep_viewing`, `rep_left`) so the other side's page
+//! updates.
 
 use fred::interfaces::{KeysInterface, LuaInterface};
 use fred::types::Expiration;
@@ -100,6 +101,35 @@ redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', ttl)
 if already then return 0 else return 1 end
 "#;
 
+/// Takes one rep out of a cart's viewing key, atomically, keeping the others' lines (and the
+/// key's life, as long as its newest remaining line). Returns 1 when the rep was viewing
+/// (news to announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] the rep's name.
+const LEAVING_SCRIPT: &str = r#"
+local now = tonumber(ARGV[1])
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local kept = {}
+local newest = 0
+local was_there = false
+for expiry, name in string.gmatch(current, '(%d+)\t([^\n]*)') do
+  local until_ms = tonumber(expiry)
+  if until_ms > now then
+    if name == ARGV[2] then
+      was_there = true
+    else
+      table.insert(kept, expiry .. '\t' .. name)
+      if until_ms > newest then newest = until_ms end
+    end
+  end
+end
+if #kept == 0 then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', newest - now)
+end
+if was_there then return 1 else return 0 end
+"#;
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -121,11 +151,6 @@ pub fn viewing_names(value: &str, now_ms: i64) -> Option<String> {
 /// Marks `rep_name` as viewing `cart_id` beside any other rep viewing it (two reps on one
 /// call are both shown, neither overwrites the other); announces it when it is news.
 pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
-    // The value's separators never come from a name.
-    let name: String = rep_name
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
@@ -134,13 +159,38 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
             vec![
                 now_ms().to_string(),
                 (PRESENCE_TTL_SECS * 1000).to_string(),
-                name,
+                name_in_value(rep_name),
             ],
         ))
         .await;
     if matches!(news, Ok(1)) {
         announce(state, cart_id, "rep_viewing").await;
     }
+}
+
+/// The rep closed `cart_id`'s page (or moved to another cart): takes them off the cart's
+/// viewing key, leaving any other rep on it, and announces it so the shopper's banner and
+/// other reps' lists update now rather than when the mark would have run out.
+pub async fn rep_left(state: &AppState, cart_id: i64, rep_name: &str) {
+    let was_viewing: Result<i64, _> = state
+        .redis_health
+        .run(state.redis.eval(
+            LEAVING_SCRIPT,
+            vec![rep_key(state, cart_id)],
+            vec![now_ms().to_string(), name_in_value(rep_name)],
+        ))
+        .await;
+    if matches!(was_viewing, Ok(1)) {
+        announce(state, cart_id, "rep_left").await;
+    }
+}
+
+/// A rep's name as a viewing value holds it: the value's separators never come from a name.
+fn name_in_value(rep_name: &str) -> String {
+    rep_name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Who is with each of `cart_ids` (one Redis round trip); `Unavailable` when Redis cannot

@@ -339,6 +339,74 @@ mod tests {
         assert!(cache.slot(&page("/products/helmet-aero"), epoch).is_none());
     }
 
+    /// A rendered shopper's page showing `cart`, as the cache reads it.
+    async fn shoppers_page(cart: i64) -> Arc<CachedPage> {
+        let rendered = Response::builder()
+            .header("content-type", "text/html; charset=utf-8")
+            .header(app::components::response_status::PAGE_CART_HEADER, cart)
+            .body(axum::body::Body::from(
+                "<html><body>your cart</body></html>",
+            ))
+            .unwrap();
+        Arc::new(
+            capture(rendered, Sharing::OneVisitor)
+                .await
+                .unwrap_or_else(|_| panic!("a shopper's page showing their cart can be kept")),
+        )
+    }
+
+    fn visitor(cookies: &str) -> PageKey {
+        PageKey {
+            page: "/".into(),
+            audience: key::Audience::Visitor(cookies.into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn one_cart_under_ever_new_cookies_keeps_at_most_sixteen_pages() {
+        let hub = Hub::new();
+        let cache = PageCache::new(hub.clone(), RedisHealth::default());
+        let epoch = hub.catalog_epoch();
+        let page_of_cart_7 = shoppers_page(7).await;
+        for n in 0..MAX_PAGES_PER_CART {
+            assert!(cache.may_keep_for_visitor(&page_of_cart_7), "page {n}");
+            let slot = cache
+                .slot(&visitor(&format!("cart=7; junk={n}")), epoch)
+                .unwrap();
+            assert!(slot.page.set(Filled::Kept(page_of_cart_7.clone())).is_ok());
+        }
+        assert!(
+            !cache.may_keep_for_visitor(&page_of_cart_7),
+            "a seventeenth page of the same cart is not kept"
+        );
+        assert!(
+            cache.may_keep_for_visitor(&*shoppers_page(8).await),
+            "another shopper's cart still has room"
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_is_kept_for_a_shopper_while_redis_fails() {
+        let hub = Hub::new();
+        let redis_health = RedisHealth::default();
+        let cache = PageCache::new(hub, redis_health.clone());
+        let page = shoppers_page(7).await;
+        assert!(cache.may_keep_for_visitor(&page));
+        let failure = redis_health
+            .run(async {
+                Err::<(), _>(fred::error::Error::new(
+                    fred::error::ErrorKind::IO,
+                    "connection refused",
+                ))
+            })
+            .await;
+        assert!(failure.is_err());
+        assert!(
+            !cache.may_keep_for_visitor(&page),
+            "a page rendered without Redis lacks the rep's presence and the shopper's notice"
+        );
+    }
+
     #[test]
     fn shoppers_pages_have_room_of_their_own() {
         let hub = Hub::new();

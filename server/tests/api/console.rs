@@ -438,3 +438,51 @@ async fn two_reps_on_one_cart_are_both_shown_as_helping_and_each_refresh_keeps_t
     // The shopper's banner names both too.
     assert_eq!(s.shopper_cart().await["rep_viewing"], "Ben Rep, Ava Rep");
 }
+
+#[tokio::test]
+async fn a_rep_who_leaves_a_cart_is_no_longer_shown_as_helping_and_the_other_rep_stays() {
+    let s = scene().await;
+    let ben = s.app.staff_client("ben", "rep-demo-pass").await;
+    let presence = || {
+        let (url, ids, rep) = (
+            s.app.url("/admin/api/carts/presence"),
+            s.cart_id.clone(),
+            s.rep.clone(),
+        );
+        async move {
+            let (status, body) = call_with(&rep, &url, &[("cart_ids", &ids)]).await;
+            assert_eq!(status, 200, "{body}");
+            body[0][1]["rep_viewing"].clone()
+        }
+    };
+    let leave = |client: reqwest::Client| {
+        let (url, id) = (s.app.url("/admin/api/rep/left"), s.cart_id.clone());
+        async move {
+            let (status, body) = call_with(&client, &url, &[("cart_id", &id)]).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    s.detail().await;
+    let (status, _) = call_with(
+        &ben,
+        &s.app.url("/admin/api/cart"),
+        &[("cart_id", &s.cart_id)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(presence().await, "Ava Rep, Ben Rep");
+
+    leave(s.rep.clone()).await;
+    assert_eq!(presence().await, "Ben Rep");
+    assert_eq!(s.shopper_cart().await["rep_viewing"], "Ben Rep");
+    // Leaving twice, or a cart one never opened, changes nothing.
+    leave(s.rep.clone()).await;
+    assert_eq!(presence().await, "Ben Rep");
+
+    leave(ben).await;
+    assert_eq!(presence().await, serde_json::Value::Null);
+    assert_eq!(
+        s.shopper_cart().await["rep_viewing"],
+        serde_json::Value::Null
+    );
+}

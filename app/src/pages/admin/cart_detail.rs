@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -16,6 +15,7 @@ use crate::api::admin::{get_cart_detail, get_cart_presence};
 use crate::components::clock::{now_ms, HIGHLIGHT_MS};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::{coalesce, is_presence, use_live_events};
+use crate::components::loaded::load;
 use crate::error::AppError;
 use crate::model::admin::{describe_changes, describe_idle, CartDetail};
 use crate::model::cart::CartView;
@@ -194,14 +194,37 @@ fn changed_lines(before: Option<&CartView>, now: &CartView) -> Vec<i64> {
         .collect()
 }
 
-/// While the page is open, tells the shopper's page every 15 s that a rep is viewing.
+/// While the page is open, tells the shopper's page every 15 s that a rep is viewing; when
+/// the rep opens another cart, leaves for another page or closes the tab, says they left (the
+/// tab's last word is a beacon, which the browser sends even as the page goes away), so the
+/// shopper's banner goes now rather than when the mark would have run out.
 fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'static) {
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     {
-        use crate::api::rep::rep_viewing;
-        let handle = set_interval_with_handle(
+        use crate::api::rep::{rep_left, rep_viewing, RepLeft};
+        use leptos::server_fn::ServerFn;
+
+        let cart_id = std::sync::Arc::new(cart_id);
+        let marked = StoredValue::new(None::<i64>);
+        let left = |id: i64| {
+            leptos::task::spawn_local(async move {
+                let _ = rep_left(id).await;
+            });
+        };
+        // The page's own load marks the rep as viewing; a different cart on the same page
+        // (the address changed) means the one before was left.
+        let current = cart_id.clone();
+        Effect::new(move |_| {
+            let id = current();
+            if let Some(before) = marked.get_value().filter(|before| Some(*before) != id) {
+                left(before);
+            }
+            marked.set_value(id);
+        });
+        let current = cart_id.clone();
+        let refresh = set_interval_with_handle(
             move || {
-                if let Some(id) = cart_id() {
+                if let Some(id) = current() {
                     leptos::task::spawn_local(async move {
                         let _ = rep_viewing(id).await;
                     });
@@ -209,9 +232,26 @@ fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'sta
             },
             std::time::Duration::from_secs(15),
         );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
+        let tab_closed = window_event_listener_untyped("pagehide", move |_| {
+            let Some(id) = marked.try_get_value().flatten() else {
+                return;
+            };
+            let Ok(form) = web_sys::UrlSearchParams::new_with_str(&format!("cart_id={id}")) else {
+                return;
+            };
+            let _ = window()
+                .navigator()
+                .send_beacon_with_opt_url_search_params(RepLeft::PATH, Some(&form));
+        });
+        on_cleanup(move || {
+            if let Ok(refresh) = refresh {
+                refresh.clear();
+            }
+            tab_closed.remove();
+            if let Some(id) = marked.try_get_value().flatten() {
+                left(id);
+            }
+        });
     }
     #[cfg(not(any(feature = "hydrate", feature = "csr")))]
     let _ = cart_id;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, Redirect};
@@ -18,6 +17,7 @@ use super::orders::OrderTable;
 use crate::api::admin::{cart_summaries, carts_presence, find_carts, list_active_carts};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::{coalesce, is_presence, use_live_events};
+use crate::components::loaded::load;
 use crate::model::admin::{
     describe_idle, seconds_between, write_wanted, CartList, CartPresence, CartSummary,
     FinderResult, ListScope, SUMMARIES_PER_REQUEST,

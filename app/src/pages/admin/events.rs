@@ -2,13 +2,13 @@
 //! session names, a text box sending a line over this page's own websocket, and the raw
 //! frames as they arrive.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::admin::events_status;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::{use_live_events, LinkState};
+use crate::components::loaded::load;
 
 /// The status page.
 #[component]

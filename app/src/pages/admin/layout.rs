@@ -6,7 +6,6 @@
 //! their resources, once with them loaded), so resources created inside it would exist
 //! twice on the server and once in the browser, and hydration would read the wrong ones.
 
-use crate::components::loaded::{load, Loaded};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -14,6 +13,7 @@ use crate::api::access::LISTENERS;
 use crate::api::admin::current_staff;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::live::{provide_live_events, LiveStatus};
+use crate::components::loaded::{load, Loaded};
 use crate::error::AppError;
 use crate::model::staff::{Role, StaffIdentity};
 

@@ -2,7 +2,6 @@
 //! `/admin/orders/:number` (one order: lines, discounts with who gave them and why, the
 //! customer, and cancelling it).
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -11,6 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::carts::{encode, NextPage};
 use crate::api::orders::{get_order, list_orders, CancelOrder};
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::components::order_lines::OrderLines;
 use crate::model::money::format_cents;
 use crate::model::order::{OrderStatus, OrderSummary, OrderView};

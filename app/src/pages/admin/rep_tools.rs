@@ -2,7 +2,6 @@
 //! discounts, send links, and the audit timeline. Every form carries the cart version it was
 //! drawn from and a request id, so stale or repeated submissions are caught on the server.
 
-use crate::components::loaded::{load, Loaded};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -10,6 +9,7 @@ use crate::api::rep::{
     search_products, RepAddDiscount, RepAddItem, RepPushLink, RepRemoveDiscount, RepRemoveItem,
     RepSetQuantity,
 };
+use crate::components::loaded::{load, Loaded};
 use crate::error::AppError;
 use crate::model::admin::{describe_idle, AuditEntry, CartDetail};
 use crate::model::cart::{AppliedDiscount, CartLine};

@@ -2,7 +2,6 @@
 //! for each account its name and roles, deactivate or reactivate, and a new password. Every
 //! form is a server function that also works as a plain form post.
 
-use crate::components::loaded::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -12,6 +11,7 @@ use crate::api::staff_admin::{
     list_staff, CreateStaff, SetStaffActive, SetStaffPassword, UpdateStaff,
 };
 use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::load;
 use crate::error::AppError;
 use crate::model::staff::{Role, StaffSummary};
 
