@@ -31,7 +31,7 @@ test('the rep sees the shopper change the cart within a second, without a reload
   await context.close();
 });
 
-test('when the rep moves on or their page goes away, the shopper\'s "looking at your cart" banner goes at once', async ({ page, browser }, testInfo) => {
+test('when the rep moves on or their page goes away the shopper\'s "looking at your cart" banner goes at once, and a reload keeps it', async ({ page, browser }, testInfo) => {
   const { context, shopper, code } = await shopperWithCart(browser, testInfo);
   await signInLive(page);
   const openCart = async () => {
@@ -41,9 +41,17 @@ test('when the rep moves on or their page goes away, the shopper\'s "looking at 
     await expect(shopper.getByTestId('rep-banner')).toContainText('Ben Rep', { timeout: 2000 });
   };
   await openCart();
+  // A reload is a new visit that begins before the old page's last word arrives: the rep stays.
+  await page.reload();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  await waitForHydration(page, true);
+  await shopper.waitForTimeout(1500);
+  await expect(shopper.getByTestId('rep-banner')).toContainText('Ben Rep');
   // To another page of the console, without a page load: the rep says they left.
+  await page.evaluate(() => ((window as any).__sameDocument = true));
   await page.getByRole('link', { name: 'Active carts' }).click();
   await expect(page.getByLabel('Find a cart')).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
   await expect(shopper.getByTestId('rep-banner')).toHaveCount(0, { timeout: 2000 });
   // The page itself goes away (a page load elsewhere, as when the tab closes): its last word.
   await openCart();

@@ -54,7 +54,7 @@ pub const STAFF_FUNCTIONS: &[(&str, &[Role])] = &[
     (RepRemoveDiscount::PATH, REPS),
     (RepPushLink::PATH, REPS),
     (SearchProducts::PATH, REPS),
-    (RepViewing::PATH, REPS),
+    (RepViewing::PATH, REPS_AND_ADMINS),
     (RepLeft::PATH, REPS_AND_ADMINS),
 ];
 

@@ -108,14 +108,21 @@ pub async fn find_carts(query: String, after: Option<String>) -> Result<FinderRe
     .await
 }
 
-/// One cart in full (reps and admins).
+/// One cart in full (reps and admins), marking the caller as viewing it in `visit`: the page's
+/// visit from an earlier load, or a new one (given back in [`CartDetail::visit`]).
 #[server(prefix = "/admin/api", endpoint = "cart")]
-pub async fn get_cart_detail(cart_id: i64) -> Result<CartDetail, AppError> {
-    use crate::server::{staff, AppState};
+pub async fn get_cart_detail(cart_id: i64, visit: Option<String>) -> Result<CartDetail, AppError> {
+    use crate::server::{presence, staff, AppState};
     let staff = staff::authorize(GetCartDetail::PATH).await?;
+    let visit = match visit {
+        Some(visit) => presence::read_visit(&visit)?,
+        None => presence::new_visit(),
+    };
     let state = AppState::current()?;
-    crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
-    load_detail(&state, &staff, cart_id).await
+    presence::rep_viewing(&state, cart_id, &visit, &staff.display_name).await;
+    let mut detail = load_detail(&state, &staff, cart_id).await?;
+    detail.visit = Some(visit);
+    Ok(detail)
 }
 
 /// The cart detail with presence filled in, and the discount cap `staff` works under.

@@ -1,7 +1,8 @@
-//! What a sales rep does to a shopper's cart, under `/admin/api/rep`. Every function checks
+//! What a sales rep does to a shopper's cart, under `/admin/api/rep`. Every change checks
 //! the `sales_rep` role on the server, carries the cart version the rep saw (stale changes
 //! are refused) and a request id (a repeated submission applies once), and returns the cart
-//! as it is afterwards.
+//! as it is afterwards. Beside them: the product search, and the rep's presence on a cart
+//! (`rep_viewing`, `rep_left`; reps and admins, as `api::access` lists).
 
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -214,19 +215,25 @@ pub async fn search_products(query: String) -> Result<Vec<ProductSummary>, AppEr
     Ok(crate::server::db::catalog::search(&state.db, &query).await?)
 }
 
-/// Keeps the shopper's "a rep is viewing your cart" banner up while the rep's page is open.
+/// Keeps the shopper's "a rep is viewing your cart" banner up while the rep's page is open
+/// (`visit`: the page's visit, from its load).
 #[server(prefix = "/admin/api", endpoint = "rep/viewing")]
-pub async fn rep_viewing(cart_id: i64) -> Result<(), AppError> {
+pub async fn rep_viewing(cart_id: i64, visit: String) -> Result<(), AppError> {
+    use crate::server::presence;
     let (staff, state) = support::rep(RepViewing::PATH).await?;
-    crate::server::presence::rep_viewing(&state, cart_id, &staff.display_name).await;
+    let visit = presence::read_visit(&visit)?;
+    presence::rep_viewing(&state, cart_id, &visit, &staff.display_name).await;
     Ok(())
 }
 
-/// Takes the rep off the cart's "viewing" mark when they close its page or open another
-/// cart; other reps on the same cart stay. Sent as a beacon when the tab closes.
+/// Ends the rep's visit of the cart's page (`visit`) when they close it, reload it or move on,
+/// so the shopper's banner goes now; the rep's other visits and other reps stay. Sent as a
+/// beacon when the tab goes away.
 #[server(prefix = "/admin/api", endpoint = "rep/left")]
-pub async fn rep_left(cart_id: i64) -> Result<(), AppError> {
-    let (staff, state) = support::rep(RepLeft::PATH).await?;
-    crate::server::presence::rep_left(&state, cart_id, &staff.display_name).await;
+pub async fn rep_left(cart_id: i64, visit: String) -> Result<(), AppError> {
+    use crate::server::presence;
+    let (_, state) = support::rep(RepLeft::PATH).await?;
+    let visit = presence::read_visit(&visit)?;
+    presence::rep_left(&state, cart_id, &visit).await;
     Ok(())
 }

@@ -264,6 +264,10 @@ pub struct CartDetail {
     /// The cap the viewing rep's discounts are held to, and what is left of it; `None` for a
     /// discount manager.
     pub discount_cap: Option<crate::model::pricing::DiscountCap>,
+    /// The viewing rep's visit of this cart's page (`server::presence`), which the page sends
+    /// back to stay marked as viewing and to say it left; only in the answer to a load.
+    #[serde(default)]
+    pub visit: Option<String>,
 }
 
 /// What changed between two versions of a cart as the rep sees it, in a sentence for a

@@ -136,6 +136,8 @@ pub enum ServerFrame {
 
 /// Reads a frame the relay sent; `None` for anything else.
 pub fn read_server_frame(text: &str) -> Option<ServerFrame> {
+    // `from_slice`, as server functions' answers are read: one JSON reader per type in the
+    // wasm (see `components::loaded`).
     let (kind, body) =
         serde_json::from_slice::<(String, serde_json::Value)>(text.as_bytes()).ok()?;
     Some(match kind.as_str() {

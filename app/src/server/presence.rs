@@ -75,59 +75,73 @@ pub async fn shopper_online(state: &AppState, cart_id: i64) -> bool {
         > 0
 }
 
-/// Adds or refreshes one rep in a cart's viewing key, atomically: the value holds one line
-/// `expiry-ms<TAB>name` per rep, lines past their expiry are dropped, the key lives as long
-/// as its newest line. Returns 1 when the rep was not already viewing (news to announce).
-/// KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time to live (ms), ARGV[3] the rep's name.
+/// A cart's viewing key holds one line per visit (one rep's page of that cart, from its first
+/// load to its last word): `expiry-ms<TAB>visit<TAB>name`. A visit, not a name, is what comes
+/// and goes: a rep who reloads the page or has it open in two tabs has two visits, and two
+/// staff members with the same display name never take each other off. A visit that left is
+/// kept as a line with no name until its expiry, so a request of that visit still on its way
+/// (a refetch, a refresh) cannot mark the rep again after they left.
+///
+/// Adds or refreshes a visit, atomically: lines past their expiry are dropped, the key lives
+/// as long as its newest line. Returns 1 when the rep's name was not shown before (news to
+/// announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time to live (ms), ARGV[3] the visit,
+/// ARGV[4] the rep's name.
 const VIEWING_SCRIPT: &str = r#"
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local kept = {}
-local already = false
+local newest = now + ttl
+local shown_before = false
 local current = redis.call('GET', KEYS[1])
 if current then
-  for expiry, name in string.gmatch(current, '(%d+)\t([^\n]*)') do
-    if tonumber(expiry) > now then
-      if name == ARGV[3] then
-        already = true
+  for expiry, visit, name in string.gmatch(current, '(%d+)\t([^\t\n]*)\t([^\n]*)') do
+    local until_ms = tonumber(expiry)
+    if until_ms > now then
+      if visit == ARGV[3] and name == '' then return 0 end
+      if visit ~= ARGV[3] then
+        table.insert(kept, expiry .. '\t' .. visit .. '\t' .. name)
+        if until_ms > newest then newest = until_ms end
+      end
+      if name == ARGV[4] then shown_before = true end
+    end
+  end
+end
+table.insert(kept, string.format('%d', now + ttl) .. '\t' .. ARGV[3] .. '\t' .. ARGV[4])
+redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', newest - now)
+if shown_before then return 0 else return 1 end
+"#;
+
+/// Ends a visit (see [`VIEWING_SCRIPT`]), atomically: its line becomes one with no name. Returns
+/// 1 when that took the rep's name off the cart (news to announce). KEYS[1] the key; ARGV[1]
+/// now (ms), ARGV[2] time to live (ms), ARGV[3] the visit.
+const LEAVING_SCRIPT: &str = r#"
+local now = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+local kept = {}
+local newest = now + ttl
+local leaving = nil
+local current = redis.call('GET', KEYS[1])
+if current then
+  for expiry, visit, name in string.gmatch(current, '(%d+)\t([^\t\n]*)\t([^\n]*)') do
+    local until_ms = tonumber(expiry)
+    if until_ms > now then
+      if visit == ARGV[3] then
+        if name ~= '' then leaving = name end
       else
-        table.insert(kept, expiry .. '\t' .. name)
+        table.insert(kept, expiry .. '\t' .. visit .. '\t' .. name)
+        if until_ms > newest then newest = until_ms end
       end
     end
   end
 end
-table.insert(kept, string.format('%d', now + ttl) .. '\t' .. ARGV[3])
-redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', ttl)
-if already then return 0 else return 1 end
-"#;
-
-/// Takes one rep out of a cart's viewing key, atomically, keeping the others' lines (and the
-/// key's life, as long as its newest remaining line). Returns 1 when the rep was viewing
-/// (news to announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] the rep's name.
-const LEAVING_SCRIPT: &str = r#"
-local now = tonumber(ARGV[1])
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local kept = {}
-local newest = 0
-local was_there = false
-for expiry, name in string.gmatch(current, '(%d+)\t([^\n]*)') do
-  local until_ms = tonumber(expiry)
-  if until_ms > now then
-    if name == ARGV[2] then
-      was_there = true
-    else
-      table.insert(kept, expiry .. '\t' .. name)
-      if until_ms > newest then newest = until_ms end
-    end
-  end
+table.insert(kept, string.format('%d', now + ttl) .. '\t' .. ARGV[3] .. '\t')
+redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', newest - now)
+if leaving == nil then return 0 end
+for _, line in ipairs(kept) do
+  local name = string.match(line, '^%d+\t[^\t]*\t(.*)$')
+  if name == leaving then return 0 end
 end
-if #kept == 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', newest - now)
-end
-if was_there then return 1 else return 0 end
+return 1
 "#;
 
 fn now_ms() -> i64 {
@@ -136,21 +150,42 @@ fn now_ms() -> i64 {
         .map_or(0, |since| since.as_millis() as i64)
 }
 
-/// The reps a viewing value names whose mark has not expired at `now_ms`, in the order
-/// they came, joined for display ("Ava Rep, Ben Rep"); `None` when nobody.
+/// The reps a viewing value names whose visit has not expired or ended at `now_ms`, in the
+/// order they came, each once, joined for display ("Ava Rep, Ben Rep"); `None` when nobody.
 pub fn viewing_names(value: &str, now_ms: i64) -> Option<String> {
-    let names: Vec<&str> = value
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .filter(|(expiry, _)| expiry.parse::<i64>().is_ok_and(|expiry| expiry > now_ms))
-        .map(|(_, name)| name)
-        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for line in value.lines() {
+        let mut fields = line.splitn(3, '\t');
+        let (Some(expiry), Some(_visit), Some(name)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let current = expiry.parse::<i64>().is_ok_and(|expiry| expiry > now_ms);
+        if current && !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
     (!names.is_empty()).then(|| names.join(", "))
 }
 
-/// Marks `rep_name` as viewing `cart_id` beside any other rep viewing it (two reps on one
-/// call are both shown, neither overwrites the other); announces it when it is news.
-pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
+/// A new visit of a cart's page (see [`VIEWING_SCRIPT`]): random, so only the page that was
+/// given it can end it.
+pub fn new_visit() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A visit as a page sends it back; anything but one [`new_visit`] could have made is refused.
+pub fn read_visit(visit: &str) -> Result<String, crate::error::AppError> {
+    uuid::Uuid::try_parse(visit)
+        .map(|visit| visit.simple().to_string())
+        .map_err(|_| crate::error::AppError::Invalid("That page visit is not one of ours.".into()))
+}
+
+/// Marks `rep_name` as viewing `cart_id` in `visit`, beside any other visit (two reps on one
+/// call are both shown, neither overwrites the other); announces it when it is news. Does
+/// nothing for a visit that already ended.
+pub async fn rep_viewing(state: &AppState, cart_id: i64, visit: &str, rep_name: &str) {
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
@@ -159,6 +194,7 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
             vec![
                 now_ms().to_string(),
                 (PRESENCE_TTL_SECS * 1000).to_string(),
+                visit.to_string(),
                 name_in_value(rep_name),
             ],
         ))
@@ -168,29 +204,40 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, rep_name: &str) {
     }
 }
 
-/// The rep closed `cart_id`'s page (or moved to another cart): takes them off the cart's
-/// viewing key, leaving any other rep on it, and announces it so the shopper's banner and
-/// other reps' lists update now rather than when the mark would have run out.
-pub async fn rep_left(state: &AppState, cart_id: i64, rep_name: &str) {
-    let was_viewing: Result<i64, _> = state
+/// The rep's page of `cart_id` went away (closed, reloaded, moved to another cart or page):
+/// ends its visit, leaving every other visit on the cart, and announces it when that took the
+/// rep's name off, so the shopper's banner and other reps' lists update now rather than when
+/// the mark would have run out.
+pub async fn rep_left(state: &AppState, cart_id: i64, visit: &str) {
+    let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
             LEAVING_SCRIPT,
             vec![rep_key(state, cart_id)],
-            vec![now_ms().to_string(), name_in_value(rep_name)],
+            vec![
+                now_ms().to_string(),
+                (PRESENCE_TTL_SECS * 1000).to_string(),
+                visit.to_string(),
+            ],
         ))
         .await;
-    if matches!(was_viewing, Ok(1)) {
+    if matches!(news, Ok(1)) {
         announce(state, cart_id, "rep_left").await;
     }
 }
 
-/// A rep's name as a viewing value holds it: the value's separators never come from a name.
+/// A rep's name as a viewing value holds it: the value's separators never come from a name,
+/// and a name is never empty (an empty one marks a visit that ended).
 fn name_in_value(rep_name: &str) -> String {
-    rep_name
+    let name: String = rep_name
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+        .collect();
+    if name.trim().is_empty() {
+        "(no name)".into()
+    } else {
+        name
+    }
 }
 
 /// Who is with each of `cart_ids` (one Redis round trip); `Unavailable` when Redis cannot
@@ -251,13 +298,16 @@ mod tests {
     use super::viewing_names;
 
     #[test]
-    fn every_rep_whose_mark_has_not_expired_is_named_in_the_order_they_came() {
-        let value = "2000\tAva Rep\n1000\tCy Gone\n3000\tBen Rep";
+    fn every_rep_with_a_visit_not_expired_or_ended_is_named_once_in_the_order_they_came() {
+        let value = "2000\tv1\tAva Rep\n1000\tv2\tCy Gone\n3000\tv3\tBen Rep\n3000\tv4\tAva Rep\n3000\tv5\t";
         assert_eq!(
             viewing_names(value, 1500).as_deref(),
             Some("Ava Rep, Ben Rep")
         );
-        assert_eq!(viewing_names(value, 2500).as_deref(), Some("Ben Rep"));
+        assert_eq!(
+            viewing_names(value, 2500).as_deref(),
+            Some("Ben Rep, Ava Rep")
+        );
         assert_eq!(viewing_names(value, 3000), None);
         assert_eq!(viewing_names("", 0), None);
         assert_eq!(viewing_names("garbage", 0), None);

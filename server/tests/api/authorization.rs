@@ -69,12 +69,13 @@ async fn sample(app: &TestApp, path: &str, cart_id: i64) -> Vec<(String, String)
         "/admin/api/find" => vec![("query".into(), "socks".into())],
         "/admin/api/carts/presence" => vec![("cart_ids".into(), cart_id.to_string())],
         "/admin/api/carts/summaries" => vec![("wanted".into(), format!("{cart_id}:{version}"))],
-        "/admin/api/cart"
-        | "/admin/api/rep/viewing"
-        | "/admin/api/rep/left"
-        | "/admin/api/cart/presence" => {
+        "/admin/api/cart" | "/admin/api/cart/presence" => {
             vec![("cart_id".into(), cart_id.to_string())]
         }
+        "/admin/api/rep/viewing" | "/admin/api/rep/left" => vec![
+            ("cart_id".into(), cart_id.to_string()),
+            ("visit".into(), uuid::Uuid::new_v4().simple().to_string()),
+        ],
         "/admin/api/rep/products" => vec![("query".into(), "helmet".into())],
         "/admin/api/rep/add" | "/admin/api/rep/set" => change(&[product, ("quantity", "2".into())]),
         "/admin/api/rep/remove" => change(&[product]),

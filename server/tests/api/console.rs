@@ -54,6 +54,36 @@ impl Scene {
         call_with(&self.rep, &self.app.url(path), &form).await
     }
 
+    /// `client`'s visit of the cart's page: a load that starts one (`None`) or goes on with it.
+    async fn visit(&self, client: &reqwest::Client, visit: Option<&str>) -> String {
+        let mut form = vec![("cart_id", self.cart_id.as_str())];
+        form.extend(visit.map(|visit| ("visit", visit)));
+        let (status, detail) = call_with(client, &self.app.url("/admin/api/cart"), &form).await;
+        assert_eq!(status, 200, "{detail}");
+        detail["visit"]
+            .as_str()
+            .expect("a load gives its visit")
+            .to_string()
+    }
+
+    /// Calls a presence function (`rep/viewing`, `rep/left`) for `visit` of the cart.
+    async fn presence_call(&self, client: &reqwest::Client, path: &str, visit: &str) -> u16 {
+        let form = [("cart_id", self.cart_id.as_str()), ("visit", visit)];
+        call_with(client, &self.app.url(path), &form).await.0
+    }
+
+    /// Who the rep console says is helping with the cart.
+    async fn helping(&self) -> serde_json::Value {
+        let (status, body) = call_with(
+            &self.rep,
+            &self.app.url("/admin/api/carts/presence"),
+            &[("cart_ids", &self.cart_id)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body[0][1]["rep_viewing"].clone()
+    }
+
     async fn shopper_cart(&self) -> serde_json::Value {
         call_with(&self.shopper, &self.app.url("/api/cart"), &[])
             .await
@@ -414,27 +444,13 @@ async fn each_relayed_rep_change_is_described_as_itself_not_as_the_reps_latest_c
 async fn two_reps_on_one_cart_are_both_shown_as_helping_and_each_refresh_keeps_the_other() {
     let s = scene().await;
     let ben = s.app.staff_client("ben", "rep-demo-pass").await;
-    let presence = |client: reqwest::Client| {
-        let (url, ids) = (s.app.url("/admin/api/carts/presence"), s.cart_id.clone());
-        async move {
-            let (status, body) = call_with(&client, &url, &[("cart_ids", &ids)]).await;
-            assert_eq!(status, 200, "{body}");
-            body[0][1]["rep_viewing"].clone()
-        }
-    };
-    s.detail().await;
-    assert_eq!(presence(s.rep.clone()).await, "Ava Rep");
-    let (status, _) = call_with(
-        &ben,
-        &s.app.url("/admin/api/cart"),
-        &[("cart_id", &s.cart_id)],
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert_eq!(presence(s.rep.clone()).await, "Ava Rep, Ben Rep");
+    let avas = s.visit(&s.rep, None).await;
+    assert_eq!(s.helping().await, "Ava Rep");
+    s.visit(&ben, None).await;
+    assert_eq!(s.helping().await, "Ava Rep, Ben Rep");
     // Ava's page refreshes her mark: Ben stays.
-    s.detail().await;
-    assert_eq!(presence(ben.clone()).await, "Ben Rep, Ava Rep");
+    s.visit(&s.rep, Some(&avas)).await;
+    assert_eq!(s.helping().await, "Ben Rep, Ava Rep");
     // The shopper's banner names both too.
     assert_eq!(s.shopper_cart().await["rep_viewing"], "Ben Rep, Ava Rep");
 }
@@ -443,44 +459,68 @@ async fn two_reps_on_one_cart_are_both_shown_as_helping_and_each_refresh_keeps_t
 async fn a_rep_who_leaves_a_cart_is_no_longer_shown_as_helping_and_the_other_rep_stays() {
     let s = scene().await;
     let ben = s.app.staff_client("ben", "rep-demo-pass").await;
-    let presence = || {
-        let (url, ids, rep) = (
-            s.app.url("/admin/api/carts/presence"),
-            s.cart_id.clone(),
-            s.rep.clone(),
-        );
-        async move {
-            let (status, body) = call_with(&rep, &url, &[("cart_ids", &ids)]).await;
-            assert_eq!(status, 200, "{body}");
-            body[0][1]["rep_viewing"].clone()
-        }
-    };
-    let leave = |client: reqwest::Client| {
-        let (url, id) = (s.app.url("/admin/api/rep/left"), s.cart_id.clone());
-        async move {
-            let (status, body) = call_with(&client, &url, &[("cart_id", &id)]).await;
-            assert_eq!(status, 200, "{body}");
-        }
-    };
-    s.detail().await;
-    let (status, _) = call_with(
-        &ben,
-        &s.app.url("/admin/api/cart"),
-        &[("cart_id", &s.cart_id)],
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert_eq!(presence().await, "Ava Rep, Ben Rep");
+    // Ava has the cart open twice (a reload, a second tab), Ben once.
+    let first = s.visit(&s.rep, None).await;
+    let second = s.visit(&s.rep, None).await;
+    let bens = s.visit(&ben, None).await;
+    assert_ne!(first, second);
+    assert_eq!(s.helping().await, "Ava Rep, Ben Rep");
 
-    leave(s.rep.clone()).await;
-    assert_eq!(presence().await, "Ben Rep");
+    // The first page goes (its last word arrives after the reload's load): Ava is still there.
+    assert_eq!(
+        s.presence_call(&s.rep, "/admin/api/rep/left", &first).await,
+        200
+    );
+    assert_eq!(s.helping().await, "Ava Rep, Ben Rep");
+    // The second goes too: only Ben is left, for the console and the shopper alike.
+    assert_eq!(
+        s.presence_call(&s.rep, "/admin/api/rep/left", &second)
+            .await,
+        200
+    );
+    assert_eq!(s.helping().await, "Ben Rep");
     assert_eq!(s.shopper_cart().await["rep_viewing"], "Ben Rep");
-    // Leaving twice, or a cart one never opened, changes nothing.
-    leave(s.rep.clone()).await;
-    assert_eq!(presence().await, "Ben Rep");
 
-    leave(ben).await;
-    assert_eq!(presence().await, serde_json::Value::Null);
+    // A request of that page still on its way (a refresh, a refetch) does not bring Ava back.
+    assert_eq!(
+        s.presence_call(&s.rep, "/admin/api/rep/viewing", &second)
+            .await,
+        200
+    );
+    s.visit(&s.rep, Some(&second)).await;
+    assert_eq!(s.helping().await, "Ben Rep");
+    // Ending a visit twice, or one that never was, changes nothing.
+    assert_eq!(
+        s.presence_call(&s.rep, "/admin/api/rep/left", &second)
+            .await,
+        200
+    );
+    let never = Uuid::new_v4().simple().to_string();
+    assert_eq!(
+        s.presence_call(&s.rep, "/admin/api/rep/left", &never).await,
+        200
+    );
+    assert_eq!(s.helping().await, "Ben Rep");
+    // A visit is only ever one the server gave out.
+    for bad in ["", "x", "1\u{0}", "ab\r\ncd", &"f".repeat(10_000)] {
+        assert_eq!(
+            s.presence_call(&s.rep, "/admin/api/rep/left", bad).await,
+            422,
+            "{bad:?}"
+        );
+        assert_eq!(
+            s.presence_call(&s.rep, "/admin/api/rep/viewing", bad).await,
+            422,
+            "{bad:?}"
+        );
+    }
+    assert_eq!(s.helping().await, "Ben Rep");
+
+    assert_eq!(
+        s.presence_call(&ben, "/admin/api/rep/left", &bens).await,
+        200
+    );
+    assert_eq!(s.helping().await, serde_json::Value::Null);
     assert_eq!(
         s.shopper_cart().await["rep_viewing"],
         serde_json::Value::Null

@@ -38,12 +38,13 @@ pub fn AdminCartPage() -> impl IntoView {
     let live = use_live_events();
     let reloads = move || live.map(|live| (live.resyncs.get(), live.went_live.get()));
     let actions = provide_rep_actions();
-    keep_marked_as_viewing(cart_id);
+    let visit = Visit::new();
+    keep_marked_as_viewing(cart_id, visit);
     let detail = load(
         move || (cart_id(), reloads(), actions.revision.get()),
-        |(id, _, _)| async move {
+        move |(id, _, _)| async move {
             match id {
-                Some(id) => get_cart_detail(id).await,
+                Some(id) => get_cart_detail(id, visit.of(id)).await,
                 None => Err(AppError::NotFound(
                     "There is no cart with that number.".into(),
                 )),
@@ -73,7 +74,7 @@ pub fn AdminCartPage() -> impl IntoView {
                 .clone()
                 .any(|change| !is_presence(&change.op) && change.version > shown_version);
             if moved_on {
-                match get_cart_detail(id).await {
+                match get_cart_detail(id, visit.of(id)).await {
                     Ok(fresh) => {
                         let said = shown
                             .try_with_untracked(|shown| {
@@ -164,6 +165,9 @@ pub fn AdminCartPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => {
+                        if Some(detail.cart.cart_id) == cart_id() {
+                            visit.adopt(&detail);
+                        }
                         shown.set(Some(detail));
                         (move || shown.get().map(draw)).into_any()
                     }
@@ -194,49 +198,93 @@ fn changed_lines(before: Option<&CartView>, now: &CartView) -> Vec<i64> {
         .collect()
 }
 
+/// This page's visit of the cart it shows (see `server::presence`): the cart and the token the
+/// server gave the page's first load of it, sent back to stay marked and to say it left.
+#[derive(Clone, Copy)]
+struct Visit(StoredValue<Option<(i64, String)>>);
+
+impl Visit {
+    fn new() -> Self {
+        Self(StoredValue::new(None))
+    }
+
+    /// The token of this page's visit of `cart_id`; `None` before its first load (which
+    /// starts a visit).
+    fn of(self, cart_id: i64) -> Option<String> {
+        self.0
+            .try_with_value(|visit| {
+                visit
+                    .as_ref()
+                    .filter(|(of_cart, _)| *of_cart == cart_id)
+                    .map(|(_, token)| token.clone())
+            })
+            .flatten()
+    }
+
+    /// Takes the visit a load started (or went on with).
+    fn adopt(self, detail: &CartDetail) {
+        if let Some(token) = &detail.visit {
+            self.0
+                .try_set_value(Some((detail.cart.cart_id, token.clone())));
+        }
+    }
+
+    /// The visit under way, if any.
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    fn current(self) -> Option<(i64, String)> {
+        self.0.try_get_value().flatten()
+    }
+
+    /// Ends this page's part in the visit (the server is told separately).
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    fn forget(self) {
+        self.0.try_set_value(None);
+    }
+}
+
 /// While the page is open, tells the shopper's page every 15 s that a rep is viewing; when
-/// the rep opens another cart, leaves for another page or closes the tab, says they left (the
-/// tab's last word is a beacon, which the browser sends even as the page goes away), so the
-/// shopper's banner goes now rather than when the mark would have run out.
-fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'static) {
+/// the rep opens another cart, leaves for another page, reloads or closes the tab, ends the
+/// visit (the tab's last word is a beacon, which the browser sends even as the page goes
+/// away), so the shopper's banner goes now rather than when the mark would have run out.
+fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'static, visit: Visit) {
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     {
         use crate::api::rep::{rep_left, rep_viewing, RepLeft};
         use leptos::server_fn::ServerFn;
 
         let cart_id = std::sync::Arc::new(cart_id);
-        let marked = StoredValue::new(None::<i64>);
-        let left = |id: i64| {
+        let left = |(id, token): (i64, String)| {
             leptos::task::spawn_local(async move {
-                let _ = rep_left(id).await;
+                let _ = rep_left(id, token).await;
             });
         };
-        // The page's own load marks the rep as viewing; a different cart on the same page
-        // (the address changed) means the one before was left.
+        // A different cart on the same page (the address changed): the visit before ended.
+        // The new cart's load starts a visit of its own.
         let current = cart_id.clone();
         Effect::new(move |_| {
             let id = current();
-            if let Some(before) = marked.get_value().filter(|before| Some(*before) != id) {
+            if let Some(before) = visit.current().filter(|(before, _)| Some(*before) != id) {
+                visit.forget();
                 left(before);
             }
-            marked.set_value(id);
         });
         let current = cart_id.clone();
         let refresh = set_interval_with_handle(
             move || {
-                if let Some(id) = current() {
+                if let Some((id, token)) = current().and_then(|id| Some((id, visit.of(id)?))) {
                     leptos::task::spawn_local(async move {
-                        let _ = rep_viewing(id).await;
+                        let _ = rep_viewing(id, token).await;
                     });
                 }
             },
             std::time::Duration::from_secs(15),
         );
-        let tab_closed = window_event_listener_untyped("pagehide", move |_| {
-            let Some(id) = marked.try_get_value().flatten() else {
+        let tab_gone = window_event_listener_untyped("pagehide", move |_| {
+            let Some((id, token)) = visit.current() else {
                 return;
             };
-            let Ok(form) = web_sys::UrlSearchParams::new_with_str(&format!("cart_id={id}")) else {
+            let form = format!("cart_id={id}&visit={token}");
+            let Ok(form) = web_sys::UrlSearchParams::new_with_str(&form) else {
                 return;
             };
             let _ = window()
@@ -247,14 +295,14 @@ fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'sta
             if let Ok(refresh) = refresh {
                 refresh.clear();
             }
-            tab_closed.remove();
-            if let Some(id) = marked.try_get_value().flatten() {
-                left(id);
+            tab_gone.remove();
+            if let Some(ended) = visit.current() {
+                left(ended);
             }
         });
     }
     #[cfg(not(any(feature = "hydrate", feature = "csr")))]
-    let _ = cart_id;
+    let _ = (cart_id, visit);
 }
 
 #[component]

@@ -358,5 +358,6 @@ pub async fn detail(db: &PgPool, cart_id: i64) -> Result<CartDetail, AppError> {
         shopper_online: false,
         order: order.map(|(number, at)| (display_order_number(&number), at)),
         discount_cap: None,
+        visit: None,
     })
 }
