@@ -27,8 +27,8 @@ fuzz_one() {
   rm -rf "$scratch" "$scratch.log"
 }
 parallel="$(nproc)"
-# Ctrl-C or a CI timeout stops every fuzzer, not only this script.
-trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+# Ctrl-C or a CI timeout stops every fuzzer (the whole process group), not only this script.
+trap 'trap - INT TERM; kill 0' INT TERM
 log "fuzzing ${#targets[@]} targets, ${parallel} at a time: each replays its corpus, then ${seconds} s"
 failed=0
 for ((i = 0; i < ${#targets[@]}; i += parallel)); do

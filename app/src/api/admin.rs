@@ -119,8 +119,9 @@ pub async fn get_cart_detail(cart_id: i64, visit: Option<String>) -> Result<Cart
         None => presence::new_visit(),
     };
     let state = AppState::current()?;
-    presence::rep_viewing(&state, cart_id, &visit, &staff.display_name).await;
     let mut detail = load_detail(&state, &staff, cart_id).await?;
+    // Marked only once the page has what it needs to end the visit again.
+    presence::rep_viewing(&state, cart_id, &visit, &staff).await;
     detail.visit = Some(visit);
     Ok(detail)
 }

@@ -222,7 +222,7 @@ pub async fn rep_viewing(cart_id: i64, visit: String) -> Result<(), AppError> {
     use crate::server::presence;
     let (staff, state) = support::rep(RepViewing::PATH).await?;
     let visit = presence::read_visit(&visit)?;
-    presence::rep_viewing(&state, cart_id, &visit, &staff.display_name).await;
+    presence::rep_viewing(&state, cart_id, &visit, &staff).await;
     Ok(())
 }
 
@@ -232,8 +232,8 @@ pub async fn rep_viewing(cart_id: i64, visit: String) -> Result<(), AppError> {
 #[server(prefix = "/admin/api", endpoint = "rep/left")]
 pub async fn rep_left(cart_id: i64, visit: String) -> Result<(), AppError> {
     use crate::server::presence;
-    let (_, state) = support::rep(RepLeft::PATH).await?;
+    let (staff, state) = support::rep(RepLeft::PATH).await?;
     let visit = presence::read_visit(&visit)?;
-    presence::rep_left(&state, cart_id, &visit).await;
+    presence::rep_left(&state, cart_id, &visit, &staff).await;
     Ok(())
 }

@@ -7,6 +7,7 @@ use fred::interfaces::{KeysInterface, LuaInterface};
 use fred::types::Expiration;
 
 use super::AppState;
+use crate::model::staff::StaffIdentity;
 
 /// How long a mark lasts without being refreshed.
 pub const PRESENCE_TTL_SECS: i64 = 45;
@@ -80,69 +81,88 @@ pub async fn shopper_online(state: &AppState, cart_id: i64) -> bool {
 /// and goes: a rep who reloads the page or has it open in two tabs has two visits, and two
 /// staff members with the same display name never take each other off. A visit that left is
 /// kept as a line with no name until its expiry, so a request of that visit still on its way
-/// (a refetch, a refresh) cannot mark the rep again after they left.
+/// (a refetch, a refresh) cannot mark the rep again after they left. A visit is the staff
+/// member's id and a random token ([`new_visit`]).
 ///
-/// Adds or refreshes a visit, atomically: lines past their expiry are dropped, the key lives
-/// as long as its newest line. Returns 1 when the rep's name was not shown before (news to
-/// announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time to live (ms), ARGV[3] the visit,
-/// ARGV[4] the rep's name.
-const VIEWING_SCRIPT: &str = r#"
-local now = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local kept = {}
-local newest = now + ttl
-local shown_before = false
-local current = redis.call('GET', KEYS[1])
-if current then
-  for expiry, visit, name in string.gmatch(current, '(%d+)\t([^\t\n]*)\t([^\n]*)') do
-    local until_ms = tonumber(expiry)
-    if until_ms > now then
-      if visit == ARGV[3] and name == '' then return 0 end
-      if visit ~= ARGV[3] then
-        table.insert(kept, expiry .. '\t' .. visit .. '\t' .. name)
-        if until_ms > newest then newest = until_ms end
+/// Below: the lines of a viewing value still current at `now`, as `{e = expiry, v = visit, n = name}`,
+/// the visit `skip` left out; shared by both scripts.
+const READ_LINES: &str = r#"
+local function read_lines(current, now, skip)
+  local lines = {}
+  if current then
+    for expiry, visit, name in string.gmatch(current, '(%d+)\t([^\t\n]*)\t([^\n]*)') do
+      local until_ms = tonumber(expiry)
+      if until_ms > now and visit ~= skip then
+        table.insert(lines, {e = until_ms, v = visit, n = name})
       end
-      if name == ARGV[4] then shown_before = true end
     end
   end
+  return lines
 end
-table.insert(kept, string.format('%d', now + ttl) .. '\t' .. ARGV[3] .. '\t' .. ARGV[4])
-redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', newest - now)
+-- Writes the lines back in the order they came, the newest MAX_VISITS only (a key cannot grow
+-- without end), and lets the key live as long as its newest line.
+local function write_lines(key, lines, now)
+  while #lines > MAX_VISITS do
+    local oldest = 1
+    for i, line in ipairs(lines) do
+      if line.e < lines[oldest].e then oldest = i end
+    end
+    table.remove(lines, oldest)
+  end
+  local newest = now
+  local out = {}
+  for _, line in ipairs(lines) do
+    if line.e > newest then newest = line.e end
+    table.insert(out, string.format('%d', line.e) .. '\t' .. line.v .. '\t' .. line.n)
+  end
+  redis.call('SET', key, table.concat(out, '\n'), 'PX', newest - now)
+end
+"#;
+
+/// Adds or refreshes a visit, atomically. Returns 1 when the rep's name was not shown before
+/// (news to announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time to live (ms),
+/// ARGV[3] the visit, ARGV[4] the rep's name. See [`READ_LINES`] for what a line is.
+const VIEWING_SCRIPT: &str = r#"
+local now = tonumber(ARGV[1])
+local current = redis.call('GET', KEYS[1])
+local shown_before = false
+for _, line in ipairs(read_lines(current, now, nil)) do
+  if line.v == ARGV[3] and line.n == '' then return 0 end
+  if line.n == ARGV[4] then shown_before = true end
+end
+local lines = read_lines(current, now, ARGV[3])
+table.insert(lines, {e = now + tonumber(ARGV[2]), v = ARGV[3], n = ARGV[4]})
+write_lines(KEYS[1], lines, now)
 if shown_before then return 0 else return 1 end
 "#;
 
-/// Ends a visit (see [`VIEWING_SCRIPT`]), atomically: its line becomes one with no name. Returns
-/// 1 when that took the rep's name off the cart (news to announce). KEYS[1] the key; ARGV[1]
-/// now (ms), ARGV[2] time to live (ms), ARGV[3] the visit.
+/// Ends a visit, atomically: its line becomes one with no name. Returns 1 when that took the
+/// rep's name off the cart (news to announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time
+/// to live (ms), ARGV[3] the visit.
 const LEAVING_SCRIPT: &str = r#"
 local now = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local kept = {}
-local newest = now + ttl
-local leaving = nil
 local current = redis.call('GET', KEYS[1])
-if current then
-  for expiry, visit, name in string.gmatch(current, '(%d+)\t([^\t\n]*)\t([^\n]*)') do
-    local until_ms = tonumber(expiry)
-    if until_ms > now then
-      if visit == ARGV[3] then
-        if name ~= '' then leaving = name end
-      else
-        table.insert(kept, expiry .. '\t' .. visit .. '\t' .. name)
-        if until_ms > newest then newest = until_ms end
-      end
-    end
-  end
+local leaving = nil
+for _, line in ipairs(read_lines(current, now, nil)) do
+  if line.v == ARGV[3] and line.n ~= '' then leaving = line.n end
 end
-table.insert(kept, string.format('%d', now + ttl) .. '\t' .. ARGV[3] .. '\t')
-redis.call('SET', KEYS[1], table.concat(kept, '\n'), 'PX', newest - now)
+local lines = read_lines(current, now, ARGV[3])
+table.insert(lines, {e = now + tonumber(ARGV[2]), v = ARGV[3], n = ''})
+write_lines(KEYS[1], lines, now)
 if leaving == nil then return 0 end
-for _, line in ipairs(kept) do
-  local name = string.match(line, '^%d+\t[^\t]*\t(.*)$')
-  if name == leaving then return 0 end
+for _, line in ipairs(lines) do
+  if line.n == leaving then return 0 end
 end
 return 1
 "#;
+
+/// Visits kept per cart at most, the newest (ended ones included).
+const MAX_VISITS: usize = 64;
+
+/// A presence script with its shared functions in front.
+fn script(body: &str) -> String {
+    format!("local MAX_VISITS = {MAX_VISITS}\n{READ_LINES}\n{body}")
+}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -170,32 +190,38 @@ pub fn viewing_names(value: &str, now_ms: i64) -> Option<String> {
 }
 
 /// A new visit of a cart's page (see [`VIEWING_SCRIPT`]): random, so only the page that was
-/// given it can end it.
+/// given it knows it.
 pub fn new_visit() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// A visit as a page sends it back; anything but one [`new_visit`] could have made is refused.
+/// A visit as a page sends it back: the form of one [`new_visit`] makes, or refused.
 pub fn read_visit(visit: &str) -> Result<String, crate::error::AppError> {
     uuid::Uuid::try_parse(visit)
         .map(|visit| visit.simple().to_string())
         .map_err(|_| crate::error::AppError::Invalid("That page visit is not one of ours.".into()))
 }
 
-/// Marks `rep_name` as viewing `cart_id` in `visit`, beside any other visit (two reps on one
+/// A visit as the viewing value holds it: the staff member's own, so nobody else's token
+/// ends or takes over their visit.
+fn visit_of(staff_id: i64, visit: &str) -> String {
+    format!("{staff_id}.{visit}")
+}
+
+/// Marks `staff` as viewing `cart_id` in `visit`, beside any other visit (two reps on one
 /// call are both shown, neither overwrites the other); announces it when it is news. Does
 /// nothing for a visit that already ended.
-pub async fn rep_viewing(state: &AppState, cart_id: i64, visit: &str, rep_name: &str) {
+pub async fn rep_viewing(state: &AppState, cart_id: i64, visit: &str, staff: &StaffIdentity) {
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
-            VIEWING_SCRIPT,
+            script(VIEWING_SCRIPT),
             vec![rep_key(state, cart_id)],
             vec![
                 now_ms().to_string(),
                 (PRESENCE_TTL_SECS * 1000).to_string(),
-                visit.to_string(),
-                name_in_value(rep_name),
+                visit_of(staff.staff_id, visit),
+                name_in_value(&staff.display_name),
             ],
         ))
         .await;
@@ -208,16 +234,16 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, visit: &str, rep_name: 
 /// ends its visit, leaving every other visit on the cart, and announces it when that took the
 /// rep's name off, so the shopper's banner and other reps' lists update now rather than when
 /// the mark would have run out.
-pub async fn rep_left(state: &AppState, cart_id: i64, visit: &str) {
+pub async fn rep_left(state: &AppState, cart_id: i64, visit: &str, staff: &StaffIdentity) {
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
-            LEAVING_SCRIPT,
+            script(LEAVING_SCRIPT),
             vec![rep_key(state, cart_id)],
             vec![
                 now_ms().to_string(),
                 (PRESENCE_TTL_SECS * 1000).to_string(),
-                visit.to_string(),
+                visit_of(staff.staff_id, visit),
             ],
         ))
         .await;

@@ -466,6 +466,12 @@ async fn a_rep_who_leaves_a_cart_is_no_longer_shown_as_helping_and_the_other_rep
     assert_ne!(first, second);
     assert_eq!(s.helping().await, "Ava Rep, Ben Rep");
 
+    // Another rep holding Ava's token cannot end her visit: a visit is its staff member's own.
+    assert_eq!(
+        s.presence_call(&ben, "/admin/api/rep/left", &first).await,
+        200
+    );
+    assert_eq!(s.helping().await, "Ava Rep, Ben Rep");
     // The first page goes (its last word arrives after the reload's load): Ava is still there.
     assert_eq!(
         s.presence_call(&s.rep, "/admin/api/rep/left", &first).await,
@@ -501,7 +507,7 @@ async fn a_rep_who_leaves_a_cart_is_no_longer_shown_as_helping_and_the_other_rep
         200
     );
     assert_eq!(s.helping().await, "Ben Rep");
-    // A visit is only ever one the server gave out.
+    // A visit is only ever in the form the server gives one out.
     for bad in ["", "x", "1\u{0}", "ab\r\ncd", &"f".repeat(10_000)] {
         assert_eq!(
             s.presence_call(&s.rep, "/admin/api/rep/left", bad).await,

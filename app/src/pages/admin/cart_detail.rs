@@ -38,13 +38,26 @@ pub fn AdminCartPage() -> impl IntoView {
     let live = use_live_events();
     let reloads = move || live.map(|live| (live.resyncs.get(), live.went_live.get()));
     let actions = provide_rep_actions();
+    // The cart the page shows now, read without tracking (from inside loads).
+    let cart_now = move || {
+        params
+            .try_with_untracked(|params| params.get("id"))
+            .flatten()
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let visit = Visit::new();
     keep_marked_as_viewing(cart_id, visit);
     let detail = load(
         move || (cart_id(), reloads(), actions.revision.get()),
         move |(id, _, _)| async move {
             match id {
-                Some(id) => get_cart_detail(id, visit.of(id)).await,
+                Some(id) => {
+                    let detail = get_cart_detail(id, visit.of(id)).await;
+                    if let Ok(detail) = &detail {
+                        visit.settle(cart_now(), detail);
+                    }
+                    detail
+                }
                 None => Err(AppError::NotFound(
                     "There is no cart with that number.".into(),
                 )),
@@ -76,6 +89,7 @@ pub fn AdminCartPage() -> impl IntoView {
             if moved_on {
                 match get_cart_detail(id, visit.of(id)).await {
                     Ok(fresh) => {
+                        visit.settle(cart_now(), &fresh);
                         let said = shown
                             .try_with_untracked(|shown| {
                                 shown
@@ -165,9 +179,7 @@ pub fn AdminCartPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => {
-                        if Some(detail.cart.cart_id) == cart_id() {
-                            visit.adopt(&detail);
-                        }
+                        visit.settle(cart_now(), &detail);
                         shown.set(Some(detail));
                         (move || shown.get().map(draw)).into_any()
                     }
@@ -221,11 +233,20 @@ impl Visit {
             .flatten()
     }
 
-    /// Takes the visit a load started (or went on with).
-    fn adopt(self, detail: &CartDetail) {
-        if let Some(token) = &detail.visit {
-            self.0
-                .try_set_value(Some((detail.cart.cart_id, token.clone())));
+    /// Takes the visit a load started, when it is this page's visit of the cart on screen
+    /// (`cart_now`). A visit nobody will take (its load was overtaken by another, or the page
+    /// moved to another cart meanwhile) is ended at once, or the rep would stay shown on a
+    /// cart they only passed through.
+    fn settle(self, cart_now: Option<i64>, detail: &CartDetail) {
+        let Some(token) = detail.visit.clone() else {
+            return;
+        };
+        let cart_id = detail.cart.cart_id;
+        let ours = self.of(cart_id);
+        if cart_now == Some(cart_id) && ours.as_ref().is_none_or(|ours| *ours == token) {
+            self.0.try_set_value(Some((cart_id, token)));
+        } else if ours.as_ref() != Some(&token) {
+            end_visit(cart_id, token);
         }
     }
 
@@ -242,6 +263,17 @@ impl Visit {
     }
 }
 
+/// Tells the server this page's visit of `cart_id` ended (in the browser; a server render
+/// never ends one: the page it renders goes on with its visit).
+fn end_visit(cart_id: i64, token: String) {
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    leptos::task::spawn_local(async move {
+        let _ = crate::api::rep::rep_left(cart_id, token).await;
+    });
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = (cart_id, token);
+}
+
 /// While the page is open, tells the shopper's page every 15 s that a rep is viewing; when
 /// the rep opens another cart, leaves for another page, reloads or closes the tab, ends the
 /// visit (the tab's last word is a beacon, which the browser sends even as the page goes
@@ -249,15 +281,11 @@ impl Visit {
 fn keep_marked_as_viewing(cart_id: impl Fn() -> Option<i64> + Send + Sync + 'static, visit: Visit) {
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     {
-        use crate::api::rep::{rep_left, rep_viewing, RepLeft};
+        use crate::api::rep::{rep_viewing, RepLeft};
         use leptos::server_fn::ServerFn;
 
         let cart_id = std::sync::Arc::new(cart_id);
-        let left = |(id, token): (i64, String)| {
-            leptos::task::spawn_local(async move {
-                let _ = rep_left(id, token).await;
-            });
-        };
+        let left = |(id, token): (i64, String)| end_visit(id, token);
         // A different cart on the same page (the address changed): the visit before ended.
         // The new cart's load starts a visit of its own.
         let current = cart_id.clone();
