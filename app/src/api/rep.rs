@@ -222,7 +222,8 @@ pub async fn rep_viewing(cart_id: i64, visit: String) -> Result<(), AppError> {
     use crate::server::presence;
     let (staff, state) = support::rep(RepViewing::PATH).await?;
     let visit = presence::read_visit(&visit)?;
-    presence::rep_viewing(&state, cart_id, &visit, &staff).await;
+    let session = crate::server::staff::current_session_key();
+    presence::rep_viewing(&state, cart_id, &visit, &staff, &session).await;
     Ok(())
 }
 
@@ -234,6 +235,7 @@ pub async fn rep_left(cart_id: i64, visit: String) -> Result<(), AppError> {
     use crate::server::presence;
     let (staff, state) = support::rep(RepLeft::PATH).await?;
     let visit = presence::read_visit(&visit)?;
-    presence::rep_left(&state, cart_id, &visit, &staff).await;
+    let session = crate::server::staff::current_session_key();
+    presence::rep_left(&state, cart_id, &visit, &staff, &session).await;
     Ok(())
 }

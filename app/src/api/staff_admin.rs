@@ -134,6 +134,12 @@ pub async fn update_staff(
     .await?;
     // At once in this process; the `staff` trigger tells the others.
     state.staff_cache.forget_staff(staff_id);
+    // Someone who may no longer open carts is no longer shown as helping with any.
+    let opens_carts = crate::api::access::roles_for(crate::api::admin::GetCartDetail::PATH)
+        .is_some_and(|allowed| roles.iter().any(|role| allowed.contains(role)));
+    if !opens_carts {
+        crate::server::presence::end_visits(&state, staff_id, None).await;
+    }
     form_post::confirm("Saved.").await;
     Ok(())
 }
@@ -155,6 +161,9 @@ pub async fn set_staff_active(staff_id: i64, active: String) -> Result<(), AppEr
     let state = AppState::current()?;
     db::staff::set_active(&state.db, support::actor(&admin), staff_id, active).await?;
     state.staff_cache.forget_staff(staff_id);
+    if !active {
+        crate::server::presence::end_visits(&state, staff_id, None).await;
+    }
     form_post::confirm(if active {
         "Reactivated."
     } else {

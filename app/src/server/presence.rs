@@ -1,9 +1,10 @@
 //! Who is looking at a cart right now, kept in Redis with short expiries so a closed tab or
 //! a crashed process clears itself. Changes are announced on `cart_activity` (ops
 //! `shopper_online`, `shopper_offline`, `rep_viewing`, `rep_left`) so the other side's page
-//! updates.
+//! updates. A rep's visits also end, at once, when their staff session ends (signed out) or
+//! they may no longer open carts (deactivated, roles taken away): see [`end_visits`].
 
-use fred::interfaces::{KeysInterface, LuaInterface};
+use fred::interfaces::{KeysInterface, LuaInterface, SetsInterface};
 use fred::types::Expiration;
 
 use super::AppState;
@@ -21,6 +22,41 @@ fn shopper_key(state: &AppState, cart_id: i64) -> String {
 
 fn rep_key(state: &AppState, cart_id: i64) -> String {
     format!("{}presence:rep:{cart_id}", state.config.redis_key_prefix)
+}
+
+/// The index of a staff member's visits, so they can be ended without knowing the carts:
+/// a set of [`VisitEntry`] lines, living as long as the member's newest mark.
+fn visits_key(state: &AppState, staff_id: i64) -> String {
+    format!(
+        "{}presence:visits:{staff_id}",
+        state.config.redis_key_prefix
+    )
+}
+
+/// One visit in a staff member's index: which session made it, of which cart.
+#[derive(Debug, PartialEq)]
+struct VisitEntry<'a> {
+    /// The staff session's [`super::staff::session_key`].
+    session: &'a str,
+    cart_id: i64,
+    /// The visit as [`new_visit`] made it.
+    visit: &'a str,
+}
+
+impl<'a> VisitEntry<'a> {
+    fn line(&self) -> String {
+        format!("{} {} {}", self.session, self.cart_id, self.visit)
+    }
+
+    fn read(line: &'a str) -> Option<Self> {
+        let mut fields = line.split(' ');
+        let entry = VisitEntry {
+            session: fields.next()?,
+            cart_id: fields.next()?.parse().ok()?,
+            visit: fields.next()?,
+        };
+        fields.next().is_none().then_some(entry)
+    }
 }
 
 /// Tells listeners about a presence change of `cart_id` (never fails the caller).
@@ -119,9 +155,10 @@ local function write_lines(key, lines, now)
 end
 "#;
 
-/// Adds or refreshes a visit, atomically. Returns 1 when the rep's name was not shown before
-/// (news to announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time to live (ms),
-/// ARGV[3] the visit, ARGV[4] the rep's name. See [`READ_LINES`] for what a line is.
+/// Adds or refreshes a visit, atomically, and lists it in the staff member's index. Returns 1
+/// when the rep's name was not shown before (news to announce). KEYS[1] the key, KEYS[2] the
+/// member's index; ARGV[1] now (ms), ARGV[2] time to live (ms), ARGV[3] the visit, ARGV[4]
+/// the rep's name, ARGV[5] the visit's index entry. See [`READ_LINES`] for what a line is.
 const VIEWING_SCRIPT: &str = r#"
 local now = tonumber(ARGV[1])
 local current = redis.call('GET', KEYS[1])
@@ -133,13 +170,19 @@ end
 local lines = read_lines(current, now, ARGV[3])
 table.insert(lines, {e = now + tonumber(ARGV[2]), v = ARGV[3], n = ARGV[4]})
 write_lines(KEYS[1], lines, now)
+if redis.call('SCARD', KEYS[2]) < MAX_INDEXED then
+  redis.call('SADD', KEYS[2], ARGV[5])
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if shown_before then return 0 else return 1 end
 "#;
 
-/// Ends a visit, atomically: its line becomes one with no name. Returns 1 when that took the
-/// rep's name off the cart (news to announce). KEYS[1] the key; ARGV[1] now (ms), ARGV[2] time
-/// to live (ms), ARGV[3] the visit.
+/// Ends a visit, atomically: its line becomes one with no name, and it leaves the staff
+/// member's index. Returns 1 when that took the rep's name off the cart (news to announce).
+/// KEYS[1] the key, KEYS[2] the member's index; ARGV[1] now (ms), ARGV[2] time to live (ms),
+/// ARGV[3] the visit, ARGV[4] the visit's index entry.
 const LEAVING_SCRIPT: &str = r#"
+redis.call('SREM', KEYS[2], ARGV[4])
 local now = tonumber(ARGV[1])
 local current = redis.call('GET', KEYS[1])
 local leaving = nil
@@ -159,9 +202,15 @@ return 1
 /// Visits kept per cart at most, the newest (ended ones included).
 const MAX_VISITS: usize = 64;
 
+/// Visits listed in one staff member's index at most: past it, a visit is still shown but is
+/// left to run out on its own (45 s) when the session ends.
+const MAX_INDEXED: usize = 512;
+
 /// A presence script with its shared functions in front.
 fn script(body: &str) -> String {
-    format!("local MAX_VISITS = {MAX_VISITS}\n{READ_LINES}\n{body}")
+    format!(
+        "local MAX_VISITS = {MAX_VISITS}\nlocal MAX_INDEXED = {MAX_INDEXED}\n{READ_LINES}\n{body}"
+    )
 }
 
 fn now_ms() -> i64 {
@@ -210,18 +259,31 @@ fn visit_of(staff_id: i64, visit: &str) -> String {
 
 /// Marks `staff` as viewing `cart_id` in `visit`, beside any other visit (two reps on one
 /// call are both shown, neither overwrites the other); announces it when it is news. Does
-/// nothing for a visit that already ended.
-pub async fn rep_viewing(state: &AppState, cart_id: i64, visit: &str, staff: &StaffIdentity) {
+/// nothing for a visit that already ended. `session` is the staff session's
+/// [`super::staff::session_key`], so signing out ends the visits of that session only.
+pub async fn rep_viewing(
+    state: &AppState,
+    cart_id: i64,
+    visit: &str,
+    staff: &StaffIdentity,
+    session: &str,
+) {
+    let entry = VisitEntry {
+        session,
+        cart_id,
+        visit,
+    };
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
             script(VIEWING_SCRIPT),
-            vec![rep_key(state, cart_id)],
+            vec![rep_key(state, cart_id), visits_key(state, staff.staff_id)],
             vec![
                 now_ms().to_string(),
                 (PRESENCE_TTL_SECS * 1000).to_string(),
                 visit_of(staff.staff_id, visit),
                 name_in_value(&staff.display_name),
+                entry.line(),
             ],
         ))
         .await;
@@ -234,21 +296,60 @@ pub async fn rep_viewing(state: &AppState, cart_id: i64, visit: &str, staff: &St
 /// ends its visit, leaving every other visit on the cart, and announces it when that took the
 /// rep's name off, so the shopper's banner and other reps' lists update now rather than when
 /// the mark would have run out.
-pub async fn rep_left(state: &AppState, cart_id: i64, visit: &str, staff: &StaffIdentity) {
+pub async fn rep_left(
+    state: &AppState,
+    cart_id: i64,
+    visit: &str,
+    staff: &StaffIdentity,
+    session: &str,
+) {
+    let entry = VisitEntry {
+        session,
+        cart_id,
+        visit,
+    };
+    end_visit(state, staff.staff_id, &entry).await;
+}
+
+async fn end_visit(state: &AppState, staff_id: i64, entry: &VisitEntry<'_>) {
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
             script(LEAVING_SCRIPT),
-            vec![rep_key(state, cart_id)],
+            vec![rep_key(state, entry.cart_id), visits_key(state, staff_id)],
             vec![
                 now_ms().to_string(),
                 (PRESENCE_TTL_SECS * 1000).to_string(),
-                visit_of(staff.staff_id, visit),
+                visit_of(staff_id, entry.visit),
+                entry.line(),
             ],
         ))
         .await;
     if matches!(news, Ok(1)) {
-        announce(state, cart_id, "rep_left").await;
+        announce(state, entry.cart_id, "rep_left").await;
+    }
+}
+
+/// Ends the visits of staff member `staff_id` made in staff session `session` (its
+/// [`super::staff::session_key`]; every session with `None`), announcing each cart the member
+/// is no longer shown on: called when a session ends, an account is deactivated or loses the
+/// roles that open carts. Never fails the caller: a visit it cannot end runs out on its own.
+pub async fn end_visits(state: &AppState, staff_id: i64, session: Option<&str>) {
+    let listed: Result<Vec<String>, _> = state
+        .redis_health
+        .run(state.redis.smembers(visits_key(state, staff_id)))
+        .await;
+    let Ok(listed) = listed else {
+        tracing::warn!(
+            staff_id,
+            "could not read a staff member's visits to end them"
+        );
+        return;
+    };
+    for entry in listed.iter().filter_map(|line| VisitEntry::read(line)) {
+        if session.is_none_or(|session| session == entry.session) {
+            end_visit(state, staff_id, &entry).await;
+        }
     }
 }
 
@@ -321,7 +422,20 @@ pub async fn viewing_rep(state: &AppState, cart_id: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::viewing_names;
+    use super::{viewing_names, VisitEntry};
+
+    #[test]
+    fn a_visit_entry_reads_back_as_written_and_nothing_else_reads_as_one() {
+        let entry = VisitEntry {
+            session: "00ff",
+            cart_id: 42,
+            visit: "abc",
+        };
+        assert_eq!(VisitEntry::read(&entry.line()), Some(entry));
+        for odd in ["", "00ff 42", "00ff x abc", "00ff 42 abc extra"] {
+            assert_eq!(VisitEntry::read(odd), None, "{odd:?}");
+        }
+    }
 
     #[test]
     fn every_rep_with_a_visit_not_expired_or_ended_is_named_once_in_the_order_they_came() {

@@ -203,11 +203,24 @@ async fn announce_session_end(state: &AppState, session: &Session) {
     }
 }
 
-/// Ends the staff session: the record is deleted from Postgres, the cookie cleared, and the
-/// session's live sockets closed.
+/// The [`session_key`] of this request's staff session, or "" when it has none.
+pub fn current_session_key() -> String {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<StaffSession>().cloned())
+        .and_then(|session| session.0.id())
+        .map(|id| session_key(&id.to_string()))
+        .unwrap_or_default()
+}
+
+/// Ends the staff session: the record is deleted from Postgres, the cookie cleared, the
+/// session's live sockets closed, and the carts it had open no longer show the member.
 pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError> {
     if let Some(id) = session.id() {
         state.staff_cache.forget_session(&id.to_string());
+        if let Ok(Some(record)) = session.get::<SignedIn>(SIGNED_IN_KEY).await {
+            let key = session_key(&id.to_string());
+            super::presence::end_visits(state, record.staff_id, Some(&key)).await;
+        }
     }
     announce_session_end(state, session).await;
     session

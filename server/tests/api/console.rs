@@ -31,15 +31,18 @@ async fn scene() -> Scene {
 }
 
 impl Scene {
-    async fn detail(&self) -> serde_json::Value {
-        let (status, detail) = call_with(
-            &self.rep,
-            &self.app.url("/admin/api/cart"),
-            &[("cart_id", &self.cart_id)],
-        )
-        .await;
+    /// The cart's page as `client` loads it: a load that starts a visit (`None`) or goes on
+    /// with one.
+    async fn load(&self, client: &reqwest::Client, visit: Option<&str>) -> serde_json::Value {
+        let mut form = vec![("cart_id", self.cart_id.as_str())];
+        form.extend(visit.map(|visit| ("visit", visit)));
+        let (status, detail) = call_with(client, &self.app.url("/admin/api/cart"), &form).await;
         assert_eq!(status, 200, "{detail}");
         detail
+    }
+
+    async fn detail(&self) -> serde_json::Value {
+        self.load(&self.rep, None).await
     }
 
     async fn rep_call(&self, path: &str, fields: &[(&str, &str)]) -> (u16, serde_json::Value) {
@@ -56,11 +59,7 @@ impl Scene {
 
     /// `client`'s visit of the cart's page: a load that starts one (`None`) or goes on with it.
     async fn visit(&self, client: &reqwest::Client, visit: Option<&str>) -> String {
-        let mut form = vec![("cart_id", self.cart_id.as_str())];
-        form.extend(visit.map(|visit| ("visit", visit)));
-        let (status, detail) = call_with(client, &self.app.url("/admin/api/cart"), &form).await;
-        assert_eq!(status, 200, "{detail}");
-        detail["visit"]
+        self.load(client, visit).await["visit"]
             .as_str()
             .expect("a load gives its visit")
             .to_string()
@@ -74,8 +73,13 @@ impl Scene {
 
     /// Who the rep console says is helping with the cart.
     async fn helping(&self) -> serde_json::Value {
+        self.helping_as(&self.rep).await
+    }
+
+    /// Who the console of `client` (a rep or an admin) says is helping with the cart.
+    async fn helping_as(&self, client: &reqwest::Client) -> serde_json::Value {
         let (status, body) = call_with(
-            &self.rep,
+            client,
             &self.app.url("/admin/api/carts/presence"),
             &[("cart_ids", &self.cart_id)],
         )
@@ -527,6 +531,122 @@ async fn a_rep_who_leaves_a_cart_is_no_longer_shown_as_helping_and_the_other_rep
         200
     );
     assert_eq!(s.helping().await, serde_json::Value::Null);
+    assert_eq!(
+        s.shopper_cart().await["rep_viewing"],
+        serde_json::Value::Null
+    );
+}
+
+/// Signs `client`'s staff session out, as the console's "Sign out" button does.
+async fn sign_out(app: &TestApp, client: &reqwest::Client) {
+    let response = client.post(app.url("/admin/logout")).send().await.unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+}
+
+/// Waits (at most 5 s) for the shopper's event stream to announce `op`.
+async fn stream_announces(stream: &mut reqwest::Response, op: &str) -> bool {
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline {
+        let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await
+        else {
+            return false;
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        let said = buffer
+            .lines()
+            .filter_map(|line| line.strip_prefix("data: "))
+            .filter_map(|data| serde_json::from_str::<serde_json::Value>(data).ok())
+            .any(|event| event["op"] == op);
+        if said {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_rep_who_signs_out_is_at_once_no_longer_shown_as_helping_and_their_other_session_stays() {
+    let s = scene().await;
+    let admin = s.app.staff_client("admin", "admin-demo-pass").await;
+    // Ava is signed in twice (a second device) and has the cart open in both.
+    let other_device = s.app.staff_client("ava", "rep-demo-pass").await;
+    s.visit(&s.rep, None).await;
+    let others = s.visit(&other_device, None).await;
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep");
+    let mut stream = s
+        .shopper
+        .get(s.app.url("/api/cart/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+
+    // Signing out on one device ends that session's visits only: the other page is still open
+    // and its refreshes keep her shown.
+    sign_out(&s.app, &s.rep).await;
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep");
+    assert_eq!(
+        s.presence_call(&other_device, "/admin/api/rep/viewing", &others)
+            .await,
+        200
+    );
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep");
+
+    // Signing out there too takes her off now, not when the mark would have run out, and the
+    // shopper's page is told.
+    sign_out(&s.app, &other_device).await;
+    assert_eq!(s.helping_as(&admin).await, serde_json::Value::Null);
+    assert_eq!(
+        s.shopper_cart().await["rep_viewing"],
+        serde_json::Value::Null
+    );
+    assert!(stream_announces(&mut stream, "rep_left").await);
+}
+
+#[tokio::test]
+async fn a_rep_deactivated_or_no_longer_a_rep_is_at_once_no_longer_shown_as_helping() {
+    let s = scene().await;
+    let admin = s.app.staff_client("admin", "admin-demo-pass").await;
+    let ben = s.app.staff_client("ben", "rep-demo-pass").await;
+    s.visit(&s.rep, None).await;
+    s.visit(&ben, None).await;
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep, Ben Rep");
+    let staff_id = |username: &'static str| {
+        let db = s.app.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("select staff_id from staff where username = $1")
+                .bind(username)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+                .to_string()
+        }
+    };
+
+    let (status, body) = call_with(
+        &admin,
+        &s.app.url("/admin/api/staff/active"),
+        &[("staff_id", &staff_id("ben").await), ("active", "false")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep");
+
+    // Ava keeps her account but loses the roles that let her help with carts.
+    let (status, body) = call_with(
+        &admin,
+        &s.app.url("/admin/api/staff/update"),
+        &[
+            ("staff_id", &staff_id("ava").await),
+            ("display_name", "Ava Listener"),
+            ("role_event_listener", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.helping_as(&admin).await, serde_json::Value::Null);
     assert_eq!(
         s.shopper_cart().await["rep_viewing"],
         serde_json::Value::Null
