@@ -121,8 +121,8 @@ pub async fn get_cart_detail(cart_id: i64, visit: Option<String>) -> Result<Cart
     let state = AppState::current()?;
     let mut detail = load_detail(&state, &staff, cart_id).await?;
     // Marked only once the page has what it needs to end the visit again.
-    let session = staff::current_session_key();
-    presence::rep_viewing(&state, cart_id, &visit, &staff, &session).await;
+    let visit_of_page = presence::RepVisit::in_this_session(&staff, cart_id, &visit);
+    presence::rep_viewing(&state, &visit_of_page).await;
     detail.visit = Some(visit);
     Ok(detail)
 }

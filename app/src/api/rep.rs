@@ -222,8 +222,11 @@ pub async fn rep_viewing(cart_id: i64, visit: String) -> Result<(), AppError> {
     use crate::server::presence;
     let (staff, state) = support::rep(RepViewing::PATH).await?;
     let visit = presence::read_visit(&visit)?;
-    let session = crate::server::staff::current_session_key();
-    presence::rep_viewing(&state, cart_id, &visit, &staff, &session).await;
+    presence::rep_viewing(
+        &state,
+        &presence::RepVisit::in_this_session(&staff, cart_id, &visit),
+    )
+    .await;
     Ok(())
 }
 
@@ -235,7 +238,10 @@ pub async fn rep_left(cart_id: i64, visit: String) -> Result<(), AppError> {
     use crate::server::presence;
     let (staff, state) = support::rep(RepLeft::PATH).await?;
     let visit = presence::read_visit(&visit)?;
-    let session = crate::server::staff::current_session_key();
-    presence::rep_left(&state, cart_id, &visit, &staff, &session).await;
+    presence::rep_left(
+        &state,
+        &presence::RepVisit::in_this_session(&staff, cart_id, &visit),
+    )
+    .await;
     Ok(())
 }

@@ -35,27 +35,48 @@ fn visits_key(state: &AppState, staff_id: i64) -> String {
 
 /// One visit in a staff member's index: which session made it, of which cart.
 #[derive(Debug, PartialEq)]
-struct VisitEntry<'a> {
+struct VisitEntry {
     /// The staff session's [`super::staff::session_key`].
-    session: &'a str,
+    session: String,
     cart_id: i64,
     /// The visit as [`new_visit`] made it.
-    visit: &'a str,
+    visit: String,
 }
 
-impl<'a> VisitEntry<'a> {
+impl VisitEntry {
     fn line(&self) -> String {
         format!("{} {} {}", self.session, self.cart_id, self.visit)
     }
 
-    fn read(line: &'a str) -> Option<Self> {
+    fn read(line: &str) -> Option<Self> {
         let mut fields = line.split(' ');
         let entry = VisitEntry {
-            session: fields.next()?,
+            session: fields.next()?.to_string(),
             cart_id: fields.next()?.parse().ok()?,
-            visit: fields.next()?,
+            visit: fields.next()?.to_string(),
         };
         fields.next().is_none().then_some(entry)
+    }
+}
+
+/// A rep's visit of a cart's page, as a request of that page names it.
+pub struct RepVisit<'a> {
+    staff: &'a StaffIdentity,
+    entry: VisitEntry,
+}
+
+impl<'a> RepVisit<'a> {
+    /// `staff`'s visit `visit` (as [`read_visit`] gives it) of `cart_id`, made in this
+    /// request's staff session: signing out ends the visits of that session only.
+    pub fn in_this_session(staff: &'a StaffIdentity, cart_id: i64, visit: &str) -> Self {
+        RepVisit {
+            staff,
+            entry: VisitEntry {
+                session: super::staff::current_session_key(),
+                cart_id,
+                visit: visit.to_string(),
+            },
+        }
     }
 }
 
@@ -156,22 +177,21 @@ end
 "#;
 
 /// Adds or refreshes a visit, atomically, and lists it in the staff member's index. Returns 1
-/// when the rep's name was not shown before (news to announce). KEYS[1] the key, KEYS[2] the
-/// member's index; ARGV[1] now (ms), ARGV[2] time to live (ms), ARGV[3] the visit, ARGV[4]
-/// the rep's name, ARGV[5] the visit's index entry. See [`READ_LINES`] for what a line is.
+/// when the rep's name was not shown before (news to announce). KEYS and ARGV as
+/// [`run_script`] passes them, ARGV[5] the rep's name. See [`READ_LINES`] for what a line is.
 const VIEWING_SCRIPT: &str = r#"
 local now = tonumber(ARGV[1])
 local current = redis.call('GET', KEYS[1])
 local shown_before = false
 for _, line in ipairs(read_lines(current, now, nil)) do
   if line.v == ARGV[3] and line.n == '' then return 0 end
-  if line.n == ARGV[4] then shown_before = true end
+  if line.n == ARGV[5] then shown_before = true end
 end
 local lines = read_lines(current, now, ARGV[3])
-table.insert(lines, {e = now + tonumber(ARGV[2]), v = ARGV[3], n = ARGV[4]})
+table.insert(lines, {e = now + tonumber(ARGV[2]), v = ARGV[3], n = ARGV[5]})
 write_lines(KEYS[1], lines, now)
 if redis.call('SCARD', KEYS[2]) < MAX_INDEXED then
-  redis.call('SADD', KEYS[2], ARGV[5])
+  redis.call('SADD', KEYS[2], ARGV[4])
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if shown_before then return 0 else return 1 end
@@ -179,8 +199,7 @@ if shown_before then return 0 else return 1 end
 
 /// Ends a visit, atomically: its line becomes one with no name, and it leaves the staff
 /// member's index. Returns 1 when that took the rep's name off the cart (news to announce).
-/// KEYS[1] the key, KEYS[2] the member's index; ARGV[1] now (ms), ARGV[2] time to live (ms),
-/// ARGV[3] the visit, ARGV[4] the visit's index entry.
+/// KEYS and ARGV as [`run_script`] passes them.
 const LEAVING_SCRIPT: &str = r#"
 redis.call('SREM', KEYS[2], ARGV[4])
 local now = tonumber(ARGV[1])
@@ -257,77 +276,65 @@ fn visit_of(staff_id: i64, visit: &str) -> String {
     format!("{staff_id}.{visit}")
 }
 
-/// Marks `staff` as viewing `cart_id` in `visit`, beside any other visit (two reps on one
-/// call are both shown, neither overwrites the other); announces it when it is news. Does
-/// nothing for a visit that already ended. `session` is the staff session's
-/// [`super::staff::session_key`], so signing out ends the visits of that session only.
-pub async fn rep_viewing(
-    state: &AppState,
-    cart_id: i64,
-    visit: &str,
-    staff: &StaffIdentity,
-    session: &str,
-) {
-    let entry = VisitEntry {
-        session,
-        cart_id,
-        visit,
-    };
-    let news: Result<i64, _> = state
-        .redis_health
-        .run(state.redis.eval(
-            script(VIEWING_SCRIPT),
-            vec![rep_key(state, cart_id), visits_key(state, staff.staff_id)],
-            vec![
-                now_ms().to_string(),
-                (PRESENCE_TTL_SECS * 1000).to_string(),
-                visit_of(staff.staff_id, visit),
-                name_in_value(&staff.display_name),
-                entry.line(),
-            ],
-        ))
-        .await;
-    if matches!(news, Ok(1)) {
-        announce(state, cart_id, "rep_viewing").await;
+/// Marks the rep as viewing the cart in `visit`, beside any other visit (two reps on one call
+/// are both shown, neither overwrites the other); announces it when it is news. Does nothing
+/// for a visit that already ended.
+pub async fn rep_viewing(state: &AppState, visit: &RepVisit<'_>) {
+    let name = name_in_value(&visit.staff.display_name);
+    let news = run_script(
+        state,
+        VIEWING_SCRIPT,
+        visit.staff.staff_id,
+        &visit.entry,
+        &[name],
+    )
+    .await;
+    if news {
+        announce(state, visit.entry.cart_id, "rep_viewing").await;
     }
 }
 
-/// The rep's page of `cart_id` went away (closed, reloaded, moved to another cart or page):
+/// The rep's page of the cart went away (closed, reloaded, moved to another cart or page):
 /// ends its visit, leaving every other visit on the cart, and announces it when that took the
 /// rep's name off, so the shopper's banner and other reps' lists update now rather than when
 /// the mark would have run out.
-pub async fn rep_left(
-    state: &AppState,
-    cart_id: i64,
-    visit: &str,
-    staff: &StaffIdentity,
-    session: &str,
-) {
-    let entry = VisitEntry {
-        session,
-        cart_id,
-        visit,
-    };
-    end_visit(state, staff.staff_id, &entry).await;
+pub async fn rep_left(state: &AppState, visit: &RepVisit<'_>) {
+    end_visit(state, visit.staff.staff_id, &visit.entry).await;
 }
 
-async fn end_visit(state: &AppState, staff_id: i64, entry: &VisitEntry<'_>) {
+async fn end_visit(state: &AppState, staff_id: i64, entry: &VisitEntry) {
+    if run_script(state, LEAVING_SCRIPT, staff_id, entry, &[]).await {
+        announce(state, entry.cart_id, "rep_left").await;
+    }
+}
+
+/// Runs a presence script on `entry` of staff member `staff_id`; whether it said there is
+/// news. KEYS[1] the cart's viewing key, KEYS[2] the member's index; ARGV[1] now (ms),
+/// ARGV[2] time to live (ms), ARGV[3] the visit as the viewing value holds it, ARGV[4] the
+/// index entry, then `more`.
+async fn run_script(
+    state: &AppState,
+    body: &str,
+    staff_id: i64,
+    entry: &VisitEntry,
+    more: &[String],
+) -> bool {
+    let mut args = vec![
+        now_ms().to_string(),
+        (PRESENCE_TTL_SECS * 1000).to_string(),
+        visit_of(staff_id, &entry.visit),
+        entry.line(),
+    ];
+    args.extend_from_slice(more);
     let news: Result<i64, _> = state
         .redis_health
         .run(state.redis.eval(
-            script(LEAVING_SCRIPT),
+            script(body),
             vec![rep_key(state, entry.cart_id), visits_key(state, staff_id)],
-            vec![
-                now_ms().to_string(),
-                (PRESENCE_TTL_SECS * 1000).to_string(),
-                visit_of(staff_id, entry.visit),
-                entry.line(),
-            ],
+            args,
         ))
         .await;
-    if matches!(news, Ok(1)) {
-        announce(state, entry.cart_id, "rep_left").await;
-    }
+    matches!(news, Ok(1))
 }
 
 /// Ends the visits of staff member `staff_id` made in staff session `session` (its
@@ -347,7 +354,7 @@ pub async fn end_visits(state: &AppState, staff_id: i64, session: Option<&str>) 
         return;
     };
     for entry in listed.iter().filter_map(|line| VisitEntry::read(line)) {
-        if session.is_none_or(|session| session == entry.session) {
+        if session.is_none_or(|session| session == entry.session.as_str()) {
             end_visit(state, staff_id, &entry).await;
         }
     }
@@ -427,9 +434,9 @@ mod tests {
     #[test]
     fn a_visit_entry_reads_back_as_written_and_nothing_else_reads_as_one() {
         let entry = VisitEntry {
-            session: "00ff",
+            session: "00ff".into(),
             cart_id: 42,
-            visit: "abc",
+            visit: "abc".into(),
         };
         assert_eq!(VisitEntry::read(&entry.line()), Some(entry));
         for odd in ["", "00ff 42", "00ff x abc", "00ff 42 abc extra"] {

@@ -157,13 +157,7 @@ async fn a_rep_can_only_send_links_to_pages_that_exist_and_the_shopper_sees_each
 #[tokio::test]
 async fn the_shopper_stream_says_what_the_rep_did_in_the_shoppers_words() {
     let s = scene().await;
-    let mut stream = s
-        .shopper
-        .get(s.app.url("/api/cart/live"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status().as_u16(), 200);
+    let mut stream = s.app.shopper_stream(&s.shopper).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let helmet = s.app.product_id("helmet-aero").await;
     let (status, body) = s
@@ -313,12 +307,7 @@ async fn the_active_list_leaves_out_empty_carts_unless_asked_and_presence_comes_
         "summaries carry no presence"
     );
 
-    let _stream = s
-        .shopper
-        .get(s.app.url("/api/cart/live"))
-        .send()
-        .await
-        .unwrap();
+    let _stream = s.app.shopper_stream(&s.shopper).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The rep opening the cart marks it as being helped.
     s.detail().await;
@@ -575,13 +564,7 @@ async fn a_rep_who_signs_out_is_at_once_no_longer_shown_as_helping_and_their_oth
     s.visit(&s.rep, None).await;
     let others = s.visit(&other_device, None).await;
     assert_eq!(s.helping_as(&admin).await, "Ava Rep");
-    let mut stream = s
-        .shopper
-        .get(s.app.url("/api/cart/live"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status().as_u16(), 200);
+    let mut stream = s.app.shopper_stream(&s.shopper).await;
 
     // Signing out on one device ends that session's visits only: the other page is still open
     // and its refreshes keep her shown.

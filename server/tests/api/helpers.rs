@@ -101,6 +101,13 @@ impl TestApp {
         client
     }
 
+    /// Opens `client`'s live event stream (`/api/cart/live`), as a shopper's page does.
+    pub(crate) async fn shopper_stream(&self, client: &reqwest::Client) -> reqwest::Response {
+        let stream = client.get(self.url("/api/cart/live")).send().await.unwrap();
+        assert_eq!(stream.status().as_u16(), 200, "a cart's stream opens");
+        stream
+    }
+
     /// Creates a staff account with exactly these roles.
     pub(crate) async fn create_staff(
         &self,

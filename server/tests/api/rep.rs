@@ -439,13 +439,7 @@ async fn the_shopper_stream_carries_the_reps_changes_to_that_cart_only() {
         .unwrap();
     assert_eq!(none.status().as_u16(), 204, "no cart, no stream");
 
-    let mut response = s
-        .shopper
-        .get(s.app.url("/api/cart/live"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
+    let mut response = s.app.shopper_stream(&s.shopper).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
         s.detail().await["shopper_online"],

@@ -161,8 +161,7 @@ async fn a_shoppers_live_stream_ends_when_the_cart_stops_being_active() {
     let app = spawn_app().await;
     let shopper = app.new_client();
     let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
-    let mut stream = shopper.get(app.url("/api/cart/live")).send().await.unwrap();
-    assert_eq!(stream.status().as_u16(), 200);
+    let mut stream = app.shopper_stream(&shopper).await;
     sqlx::query("update cart set status = 'closed' where cart_id = $1")
         .bind(cart["cart_id"].as_i64().unwrap())
         .execute(&app.state.db)

@@ -361,8 +361,7 @@ async fn shutting_down_closes_a_thousand_websockets_with_1001_and_ends_event_str
     }
     let shopper = app.new_client();
     app.add_to_cart(&shopper, "socks-stripes", 1).await;
-    let mut stream = shopper.get(app.url("/api/cart/live")).send().await.unwrap();
-    assert_eq!(stream.status().as_u16(), 200);
+    let mut stream = app.shopper_stream(&shopper).await;
 
     let started = tokio::time::Instant::now();
     app.state.shutdown.cancel();
