@@ -31,7 +31,7 @@ test('the rep sees the shopper change the cart within a second, without a reload
   await context.close();
 });
 
-test('when the rep moves on or their page goes away the shopper\'s "looking at your cart" banner goes at once, and a reload keeps it', async ({ page, browser }, testInfo) => {
+test('when the rep moves on, their page goes away or they sign out the shopper\'s "looking at your cart" banner goes at once, and a reload keeps it', async ({ page, browser }, testInfo) => {
   const { context, shopper, code } = await shopperWithCart(browser, testInfo);
   await signInLive(page);
   const openCart = async () => {
@@ -56,6 +56,13 @@ test('when the rep moves on or their page goes away the shopper\'s "looking at y
   // The page itself goes away (a page load elsewhere, as when the tab closes): its last word.
   await openCart();
   await page.goto('/admin/orders');
+  await expect(shopper.getByTestId('rep-banner')).toHaveCount(0, { timeout: 2000 });
+  // Signing out from a cart's page: the page's last word comes after the session ended, so
+  // the sign-out itself takes the rep off.
+  await page.goto('/admin');
+  await openCart();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/admin\/login/);
   await expect(shopper.getByTestId('rep-banner')).toHaveCount(0, { timeout: 2000 });
   await context.close();
 });
