@@ -134,10 +134,10 @@ pub async fn update_staff(
     .await?;
     // At once in this process; the `staff` trigger tells the others.
     state.staff_cache.forget_staff(staff_id);
-    // Someone who may no longer open carts is no longer shown as helping with any.
-    let opens_carts = crate::api::access::roles_for(crate::api::admin::GetCartDetail::PATH)
+    // Someone who may no longer be marked as viewing carts is no longer shown on any.
+    let marks_carts = crate::api::access::roles_for(crate::api::rep::RepViewing::PATH)
         .is_some_and(|allowed| roles.iter().any(|role| allowed.contains(role)));
-    if !opens_carts {
+    if !marks_carts {
         crate::server::presence::end_visits(&state, staff_id, None).await;
     }
     form_post::confirm("Saved.").await;

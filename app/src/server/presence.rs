@@ -4,7 +4,7 @@
 //! updates. A rep's visits also end, at once, when their staff session ends (signed out) or
 //! they may no longer open carts (deactivated, roles taken away): see [`end_visits`].
 
-use fred::interfaces::{KeysInterface, LuaInterface, SetsInterface};
+use fred::interfaces::{KeysInterface, LuaInterface};
 use fred::types::Expiration;
 
 use super::AppState;
@@ -25,7 +25,8 @@ fn rep_key(state: &AppState, cart_id: i64) -> String {
 }
 
 /// The index of a staff member's visits, so they can be ended without knowing the carts:
-/// a set of [`VisitEntry`] lines, living as long as the member's newest mark.
+/// a sorted set of [`VisitEntry`] lines scored by when their mark runs out (ms), so entries
+/// whose page went without a word drop out; the key lives as long as the newest mark.
 fn visits_key(state: &AppState, staff_id: i64) -> String {
     format!(
         "{}presence:visits:{staff_id}",
@@ -69,10 +70,17 @@ impl<'a> RepVisit<'a> {
     /// `staff`'s visit `visit` (as [`read_visit`] gives it) of `cart_id`, made in this
     /// request's staff session: signing out ends the visits of that session only.
     pub fn in_this_session(staff: &'a StaffIdentity, cart_id: i64, visit: &str) -> Self {
+        let session = super::staff::current_session_key();
+        if session.is_empty() {
+            tracing::warn!(
+                staff_id = staff.staff_id,
+                "a rep's visit outside a staff session: signing out will not end it"
+            );
+        }
         RepVisit {
             staff,
             entry: VisitEntry {
-                session: super::staff::current_session_key(),
+                session,
                 cart_id,
                 visit: visit.to_string(),
             },
@@ -190,9 +198,10 @@ end
 local lines = read_lines(current, now, ARGV[3])
 table.insert(lines, {e = now + tonumber(ARGV[2]), v = ARGV[3], n = ARGV[5]})
 write_lines(KEYS[1], lines, now)
-if redis.call('SCARD', KEYS[2]) < MAX_INDEXED then
-  redis.call('SADD', KEYS[2], ARGV[4])
-end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[4])
+local excess = redis.call('ZCARD', KEYS[2]) - MAX_INDEXED
+if excess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1) end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if shown_before then return 0 else return 1 end
 "#;
@@ -201,7 +210,7 @@ if shown_before then return 0 else return 1 end
 /// member's index. Returns 1 when that took the rep's name off the cart (news to announce).
 /// KEYS and ARGV as [`run_script`] passes them.
 const LEAVING_SCRIPT: &str = r#"
-redis.call('SREM', KEYS[2], ARGV[4])
+redis.call('ZREM', KEYS[2], ARGV[4])
 local now = tonumber(ARGV[1])
 local current = redis.call('GET', KEYS[1])
 local leaving = nil
@@ -218,11 +227,17 @@ end
 return 1
 "#;
 
+/// The entries of a staff member's index whose marks have not run out. KEYS[1] the index;
+/// ARGV[1] now (ms).
+const CURRENT_ENTRIES_SCRIPT: &str =
+    "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')";
+
 /// Visits kept per cart at most, the newest (ended ones included).
 const MAX_VISITS: usize = 64;
 
-/// Visits listed in one staff member's index at most: past it, a visit is still shown but is
-/// left to run out on its own (45 s) when the session ends.
+/// Current visits listed in one staff member's index at most: past it, the ones whose marks
+/// run out first leave the index (they are still shown, and run out on their own when the
+/// session ends).
 const MAX_INDEXED: usize = 512;
 
 /// A presence script with its shared functions in front.
@@ -344,7 +359,11 @@ async fn run_script(
 pub async fn end_visits(state: &AppState, staff_id: i64, session: Option<&str>) {
     let listed: Result<Vec<String>, _> = state
         .redis_health
-        .run(state.redis.smembers(visits_key(state, staff_id)))
+        .run(state.redis.eval(
+            CURRENT_ENTRIES_SCRIPT,
+            vec![visits_key(state, staff_id)],
+            vec![now_ms().to_string()],
+        ))
         .await;
     let Ok(listed) = listed else {
         tracing::warn!(

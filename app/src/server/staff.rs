@@ -215,18 +215,23 @@ pub fn current_session_key() -> String {
 /// Ends the staff session: the record is deleted from Postgres, the cookie cleared, the
 /// session's live sockets closed, and the carts it had open no longer show the member.
 pub async fn log_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let mut signed_out = None;
     if let Some(id) = session.id() {
         state.staff_cache.forget_session(&id.to_string());
         if let Ok(Some(record)) = session.get::<SignedIn>(SIGNED_IN_KEY).await {
-            let key = session_key(&id.to_string());
-            super::presence::end_visits(state, record.staff_id, Some(&key)).await;
+            signed_out = Some((record.staff_id, session_key(&id.to_string())));
         }
     }
     announce_session_end(state, session).await;
     session
         .flush()
         .await
-        .map_err(|error| AppError::internal("ending the staff session", error))
+        .map_err(|error| AppError::internal("ending the staff session", error))?;
+    // Only once the session is gone, so none of its requests can mark the member again.
+    if let Some((staff_id, key)) = signed_out {
+        super::presence::end_visits(state, staff_id, Some(&key)).await;
+    }
+    Ok(())
 }
 
 /// A live socket's claim on a staff session: what the relay re-checks while it is open.

@@ -565,6 +565,7 @@ async fn a_rep_who_signs_out_is_at_once_no_longer_shown_as_helping_and_their_oth
     let others = s.visit(&other_device, None).await;
     assert_eq!(s.helping_as(&admin).await, "Ava Rep");
     let mut stream = s.app.shopper_stream(&s.shopper).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Signing out on one device ends that session's visits only: the other page is still open
     // and its refreshes keep her shown.
@@ -608,6 +609,20 @@ async fn a_rep_deactivated_or_no_longer_a_rep_is_at_once_no_longer_shown_as_help
         }
     };
 
+    // An edit that leaves Ben a rep (his name) leaves him shown.
+    let (status, body) = call_with(
+        &admin,
+        &s.app.url("/admin/api/staff/update"),
+        &[
+            ("staff_id", &staff_id("ben").await),
+            ("display_name", "Ben Rep"),
+            ("role_sales_rep", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep, Ben Rep");
+
     let (status, body) = call_with(
         &admin,
         &s.app.url("/admin/api/staff/active"),
@@ -616,6 +631,8 @@ async fn a_rep_deactivated_or_no_longer_a_rep_is_at_once_no_longer_shown_as_help
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(s.helping_as(&admin).await, "Ava Rep");
+    let mut stream = s.app.shopper_stream(&s.shopper).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Ava keeps her account but loses the roles that let her help with carts.
     let (status, body) = call_with(
@@ -634,4 +651,19 @@ async fn a_rep_deactivated_or_no_longer_a_rep_is_at_once_no_longer_shown_as_help
         s.shopper_cart().await["rep_viewing"],
         serde_json::Value::Null
     );
+    assert!(stream_announces(&mut stream, "rep_left").await);
+}
+
+#[tokio::test]
+async fn a_rep_with_more_cart_visits_than_are_indexed_is_still_taken_off_at_sign_out() {
+    let s = scene().await;
+    let admin = s.app.staff_client("admin", "admin-demo-pass").await;
+    // Far more loads than the index keeps (512) or a cart holds (64): the newest are the
+    // ones shown, and the ones ended.
+    for _ in 0..600 {
+        s.visit(&s.rep, None).await;
+    }
+    assert_eq!(s.helping_as(&admin).await, "Ava Rep");
+    sign_out(&s.app, &s.rep).await;
+    assert_eq!(s.helping_as(&admin).await, serde_json::Value::Null);
 }

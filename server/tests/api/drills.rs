@@ -571,3 +571,34 @@ async fn while_redis_is_down_the_reps_presence_columns_say_unknown_not_nobody() 
     }
     assert!(back, "presence answers again once Redis is back");
 }
+
+#[tokio::test]
+async fn while_redis_is_down_a_rep_who_had_a_cart_open_can_still_sign_out() {
+    let mut redis = OwnRedis::start().await;
+    let url = redis.url();
+    let app = spawn_app_with(&[("REDIS_URL", url.as_str())]).await;
+    let shopper = app.new_client();
+    let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
+    let rep = app.staff_client("ava", "rep-demo-pass").await;
+    let cart_id = cart["cart_id"].to_string();
+    let (status, body) =
+        crate::helpers::call_with(&rep, &app.url("/admin/api/cart"), &[("cart_id", &cart_id)])
+            .await;
+    assert_eq!(status, 200, "{body}");
+
+    redis.stop();
+    let started = tokio::time::Instant::now();
+    let response = rep.post(app.url("/admin/logout")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/admin/login?notice=signed_out",
+        "the session lives in Postgres: signing out does not need Redis"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let (status, _) = crate::helpers::call_with(&rep, &app.url("/admin/api/me"), &[]).await;
+    assert_eq!(status, 401);
+}
