@@ -106,18 +106,25 @@ pub async fn place_order(
         }
     };
     let state = AppState::current()?;
+    let answer = |placed: db::order::Placed| async move {
+        support::forget_draft().await;
+        let number = display_order_number(&placed.order_number);
+        form_post::redirect_to(&format!("/orders/{number}"));
+        number
+    };
     let Some(cart_id) = shopper::current_cart().await? else {
+        // No open cart: this request may have placed its order already (its answer lost, a
+        // second click once the first was done, or together with it).
+        let hashes = shopper::token_hashes().await?;
+        if let Some(placed) = db::order::placed_by(&state.db, request_id, &hashes).await? {
+            return Ok(answer(placed).await);
+        }
         return Err(AppError::Invalid(
             "Your cart is empty: add something before checking out.".into(),
         ));
     };
     match db::order::place(&state.db, cart_id, &details, version, request_id).await {
-        Ok(placed) => {
-            support::forget_draft().await;
-            let number = display_order_number(&placed.order_number);
-            form_post::redirect_to(&format!("/orders/{number}"));
-            Ok(number)
-        }
+        Ok(placed) => Ok(answer(placed).await),
         Err(error) => {
             support::keep_draft(&details, &CheckoutProblems::default()).await;
             Err(error)

@@ -31,8 +31,11 @@ pub struct SummaryCache {
 struct Inner {
     state: Mutex<Cached>,
     /// One lock per cart being read, so concurrent misses wait for one read.
-    loading: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    loading: Mutex<HashMap<i64, ReadLock>>,
 }
+
+/// Held while a cart's summary is read.
+type ReadLock = Arc<tokio::sync::Mutex<()>>;
 
 #[derive(Default)]
 struct Cached {
@@ -53,18 +56,10 @@ impl SummaryCache {
         let epoch = state.hub.summary_epoch();
         let missing = self.missing(epoch, wanted);
         if !missing.is_empty() {
-            let locks: Vec<Arc<tokio::sync::Mutex<()>>> = {
-                let mut loading = self.loading();
-                let mut ids: Vec<i64> = missing.iter().map(|(id, _)| *id).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                ids.iter()
-                    .map(|id| loading.entry(*id).or_default().clone())
-                    .collect()
-            };
+            let locks = self.read_locks(&missing);
             // Locks taken in id order: two requests never wait on each other crosswise.
             let mut guards = Vec::with_capacity(locks.len());
-            for lock in &locks {
+            for (_, lock) in &locks {
                 guards.push(lock.lock().await);
             }
             // Another request may have read them while this one waited.
@@ -73,24 +68,44 @@ impl SummaryCache {
                 .into_iter()
                 .map(|(id, _)| id)
                 .collect();
-            if !still.is_empty() {
-                let read = super::db::admin::summaries(&state.db, &still).await?;
-                self.store(epoch, read);
-            }
+            let read = if still.is_empty() {
+                Ok(())
+            } else {
+                super::db::admin::summaries(&state.db, &still)
+                    .await
+                    .map(|read| self.store(epoch, read))
+            };
             drop(guards);
-            let mut loading = self.loading();
-            for (lock, id) in locks.iter().zip(missing.iter().map(|(id, _)| *id)) {
-                // Only this request and the map hold it: nobody waits.
-                if Arc::strong_count(lock) <= 2 {
-                    loading.remove(&id);
-                }
-            }
+            self.release(locks);
+            read?;
         }
         let cached = self.lock();
         Ok(wanted
             .iter()
             .filter_map(|(id, _)| cached.summaries.get(id).map(|s| (**s).clone()))
             .collect())
+    }
+
+    /// The read lock of each cart in `missing` (once each, in id order), made where none is.
+    fn read_locks(&self, missing: &[(i64, i64)]) -> Vec<(i64, ReadLock)> {
+        let mut ids: Vec<i64> = missing.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut loading = self.loading();
+        ids.into_iter()
+            .map(|id| (id, loading.entry(id).or_default().clone()))
+            .collect()
+    }
+
+    /// Gives back read locks from [`Self::read_locks`]: one nobody else holds is forgotten.
+    fn release(&self, locks: Vec<(i64, ReadLock)>) {
+        let mut loading = self.loading();
+        for (id, lock) in locks {
+            // Only this request and the map hold it: nobody waits.
+            if Arc::strong_count(&lock) <= 2 {
+                loading.remove(&id);
+            }
+        }
     }
 
     /// Of `wanted`, those not held at their version or newer (the cache is emptied first
@@ -151,10 +166,29 @@ impl SummaryCache {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn loading(&self) -> MutexGuard<'_, HashMap<i64, Arc<tokio::sync::Mutex<()>>>> {
+    fn loading(&self) -> MutexGuard<'_, HashMap<i64, ReadLock>> {
         self.inner
             .loading
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_lock_another_request_holds_is_kept_whatever_order_the_carts_were_asked_in() {
+        let cache = SummaryCache::default();
+        // One request asks for carts 5 and 2 (in that order); another waits on cart 5.
+        let mine = cache.read_locks(&[(5, 1), (2, 1)]);
+        let theirs = cache.read_locks(&[(5, 1)]);
+        cache.release(mine);
+        // A third request for cart 5 must queue behind the same lock, not read beside it.
+        let third = cache.read_locks(&[(5, 1)]);
+        assert!(Arc::ptr_eq(&theirs[0].1, &third[0].1));
+        // Cart 2's lock, held by nobody now, was forgotten.
+        assert!(!cache.loading().contains_key(&2));
     }
 }

@@ -148,6 +148,34 @@ async fn two_checkouts_racing_for_the_last_unit_make_exactly_one_order() {
 }
 
 #[tokio::test]
+async fn a_checkout_sent_again_after_it_was_placed_answers_with_the_same_order_and_only_to_its_browser(
+) {
+    let app = spawn_app().await;
+    let shopper = app.new_client();
+    app.add_to_cart(&shopper, "socks-stripes", 2).await;
+    let id = Uuid::new_v4().to_string();
+    let version = app.shopper_cart(&shopper).await["version"].to_string();
+    let mut form: Vec<(&str, &str)> = ADA.to_vec();
+    form.push(("version", &version));
+    form.push(("request_id", &id));
+    let url = app.url("/api/checkout/place");
+    // The answer to the first was lost (a dropped connection, a second click once it was
+    // done): the retry finds the order it placed, though the cart is no longer open.
+    let first = call_with(&shopper, &url, &form).await;
+    let again = call_with(&shopper, &url, &form).await;
+    assert_eq!((first.0, again.0), (200, 200), "{first:?} {again:?}");
+    assert_eq!(first.1, again.1, "the same order both times");
+    assert_eq!(order_count(&app).await, 1);
+    // Another browser sending the same request id learns nothing of that order.
+    let stranger = app.new_client();
+    app.add_to_cart(&stranger, "socks-stripes", 1).await;
+    let (status, body) = call_with(&stranger, &url, &form).await;
+    assert_eq!(status, 409, "{body}");
+    assert_ne!(body, first.1, "{body}");
+    assert_eq!(order_count(&app).await, 1);
+}
+
+#[tokio::test]
 async fn a_repeated_checkout_makes_one_order() {
     let app = spawn_app().await;
     let shopper = app.new_client();

@@ -44,8 +44,10 @@ pub async fn place(
     expected_version: i64,
     request_id: Uuid,
 ) -> Result<Placed, AppError> {
-    if let Some(placed) = by_request(db, request_id).await? {
-        return Ok(placed);
+    match by_request(db, request_id).await? {
+        Some((placed, of_cart)) if of_cart == cart_id => return Ok(placed),
+        Some(_) => return Err(request_used_elsewhere()),
+        None => {}
     }
     let mut tx = db.begin().await?;
     let cart: Option<(String, i64)> =
@@ -257,7 +259,20 @@ async fn insert_order(
         .bind(discount)
         .bind(total)
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .map_err(|error| {
+            // Order numbers are redrawn above: the other unique column is the request id,
+            // taken meanwhile by another cart's order.
+            let unique = error
+                .as_database_error()
+                .and_then(|error| error.code())
+                .is_some_and(|code| code == "23505");
+            if unique {
+                request_used_elsewhere()
+            } else {
+                AppError::from(error)
+            }
+        })?;
         if let Some(order_id) = inserted {
             return Ok((order_id, number));
         }
@@ -275,16 +290,63 @@ fn random_order_number() -> String {
         .collect()
 }
 
-async fn by_request(db: &PgPool, request_id: Uuid) -> sqlx::Result<Option<Placed>> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("select order_id, order_number from shop_order where request_id = $1")
-            .bind(request_id)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(order_id, order_number)| Placed {
-        order_id,
-        order_number,
-    }))
+/// A request id is the checkout form's: one used for another cart's order is refused, never
+/// answered with that order.
+fn request_used_elsewhere() -> AppError {
+    AppError::Conflict(
+        "That checkout form was already used for another order: reload the page and place \
+         the order again."
+            .into(),
+    )
+}
+
+/// The order placed by `request_id`, with the cart it was placed from.
+async fn by_request(db: &PgPool, request_id: Uuid) -> sqlx::Result<Option<(Placed, i64)>> {
+    let row: Option<PlacedRow> = sqlx::query_as(
+        "select order_id, order_number, cart_id from shop_order where request_id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(PlacedRow::split))
+}
+
+/// The order placed by `request_id` from a cart of this browser (one of `token_hashes`), if
+/// any: a checkout sent again after it went through (its answer lost, a second click) finds
+/// its order though the cart is no longer open.
+#[tracing::instrument(name = "db.order_placed_by", skip(db, token_hashes))]
+pub async fn placed_by(
+    db: &PgPool,
+    request_id: Uuid,
+    token_hashes: &[Vec<u8>],
+) -> sqlx::Result<Option<Placed>> {
+    let row: Option<PlacedRow> = sqlx::query_as(
+        "select o.order_id, o.order_number, o.cart_id
+         from shop_order o join cart c using (cart_id)
+         where o.request_id = $1 and c.token_hash = any($2)",
+    )
+    .bind(request_id)
+    .bind(token_hashes)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| row.split().0))
+}
+
+#[derive(sqlx::FromRow)]
+struct PlacedRow {
+    order_id: i64,
+    order_number: String,
+    cart_id: i64,
+}
+
+impl PlacedRow {
+    fn split(self) -> (Placed, i64) {
+        let placed = Placed {
+            order_id: self.order_id,
+            order_number: self.order_number,
+        };
+        (placed, self.cart_id)
+    }
 }
 
 async fn order_of_cart(
