@@ -88,6 +88,17 @@ impl Scene {
         body[0][1]["rep_viewing"].clone()
     }
 
+    /// Nobody is shown helping, to the console of `admin` and to the shopper, and the
+    /// shopper's `stream` was told a rep left.
+    async fn nobody_is_helping(&self, admin: &reqwest::Client, stream: &mut reqwest::Response) {
+        assert_eq!(self.helping_as(admin).await, serde_json::Value::Null);
+        assert_eq!(
+            self.shopper_cart().await["rep_viewing"],
+            serde_json::Value::Null
+        );
+        assert!(stream_announces(stream, "rep_left").await);
+    }
+
     async fn shopper_cart(&self) -> serde_json::Value {
         call_with(&self.shopper, &self.app.url("/api/cart"), &[])
             .await
@@ -581,12 +592,7 @@ async fn a_rep_who_signs_out_is_at_once_no_longer_shown_as_helping_and_their_oth
     // Signing out there too takes her off now, not when the mark would have run out, and the
     // shopper's page is told.
     sign_out(&s.app, &other_device).await;
-    assert_eq!(s.helping_as(&admin).await, serde_json::Value::Null);
-    assert_eq!(
-        s.shopper_cart().await["rep_viewing"],
-        serde_json::Value::Null
-    );
-    assert!(stream_announces(&mut stream, "rep_left").await);
+    s.nobody_is_helping(&admin, &mut stream).await;
 }
 
 #[tokio::test]
@@ -646,12 +652,7 @@ async fn a_rep_deactivated_or_no_longer_a_rep_is_at_once_no_longer_shown_as_help
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(s.helping_as(&admin).await, serde_json::Value::Null);
-    assert_eq!(
-        s.shopper_cart().await["rep_viewing"],
-        serde_json::Value::Null
-    );
-    assert!(stream_announces(&mut stream, "rep_left").await);
+    s.nobody_is_helping(&admin, &mut stream).await;
 }
 
 #[tokio::test]

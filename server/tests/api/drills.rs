@@ -537,14 +537,37 @@ async fn a_thousand_event_streams_opened_and_closed_leave_nothing_behind() {
     );
 }
 
-#[tokio::test]
-async fn while_redis_is_down_the_reps_presence_columns_say_unknown_not_nobody() {
-    let mut redis = OwnRedis::start().await;
+/// An app on a Redis of its own, a shopper's cart in it and a rep signed in.
+struct RepOnOwnRedis {
+    redis: OwnRedis,
+    app: TestApp,
+    cart: serde_json::Value,
+    rep: reqwest::Client,
+}
+
+async fn rep_on_own_redis() -> RepOnOwnRedis {
+    let redis = OwnRedis::start().await;
     let url = redis.url();
     let app = spawn_app_with(&[("REDIS_URL", url.as_str())]).await;
     let shopper = app.new_client();
     let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
     let rep = app.staff_client("ava", "rep-demo-pass").await;
+    RepOnOwnRedis {
+        redis,
+        app,
+        cart,
+        rep,
+    }
+}
+
+#[tokio::test]
+async fn while_redis_is_down_the_reps_presence_columns_say_unknown_not_nobody() {
+    let RepOnOwnRedis {
+        mut redis,
+        app,
+        cart,
+        rep,
+    } = rep_on_own_redis().await;
     let ids = cart["cart_id"].to_string();
     let presence_url = app.url("/admin/api/carts/presence");
     let fields = [("cart_ids", ids.as_str())];
@@ -574,12 +597,12 @@ async fn while_redis_is_down_the_reps_presence_columns_say_unknown_not_nobody() 
 
 #[tokio::test]
 async fn while_redis_is_down_a_rep_who_had_a_cart_open_can_still_sign_out() {
-    let mut redis = OwnRedis::start().await;
-    let url = redis.url();
-    let app = spawn_app_with(&[("REDIS_URL", url.as_str())]).await;
-    let shopper = app.new_client();
-    let cart = app.add_to_cart(&shopper, "socks-stripes", 1).await;
-    let rep = app.staff_client("ava", "rep-demo-pass").await;
+    let RepOnOwnRedis {
+        mut redis,
+        app,
+        cart,
+        rep,
+    } = rep_on_own_redis().await;
     let cart_id = cart["cart_id"].to_string();
     let (status, body) =
         crate::helpers::call_with(&rep, &app.url("/admin/api/cart"), &[("cart_id", &cart_id)])

@@ -26,8 +26,19 @@ async fn checkout(
     request_id: &str,
 ) -> (u16, serde_json::Value) {
     let version = app.shopper_cart(client).await["version"].to_string();
+    place(app, client, details, &version, request_id).await
+}
+
+/// Sends the checkout form as the page holds it: made against cart `version`.
+async fn place(
+    app: &TestApp,
+    client: &reqwest::Client,
+    details: &[(&str, &str)],
+    version: &str,
+    request_id: &str,
+) -> (u16, serde_json::Value) {
     let mut form: Vec<(&str, &str)> = details.to_vec();
-    form.push(("version", &version));
+    form.push(("version", version));
     form.push(("request_id", request_id));
     call_with(client, &app.url("/api/checkout/place"), &form).await
 }
@@ -155,21 +166,17 @@ async fn a_checkout_sent_again_after_it_was_placed_answers_with_the_same_order_a
     app.add_to_cart(&shopper, "socks-stripes", 2).await;
     let id = Uuid::new_v4().to_string();
     let version = app.shopper_cart(&shopper).await["version"].to_string();
-    let mut form: Vec<(&str, &str)> = ADA.to_vec();
-    form.push(("version", &version));
-    form.push(("request_id", &id));
-    let url = app.url("/api/checkout/place");
     // The answer to the first was lost (a dropped connection, a second click once it was
     // done): the retry finds the order it placed, though the cart is no longer open.
-    let first = call_with(&shopper, &url, &form).await;
-    let again = call_with(&shopper, &url, &form).await;
+    let first = place(&app, &shopper, &ADA, &version, &id).await;
+    let again = place(&app, &shopper, &ADA, &version, &id).await;
     assert_eq!((first.0, again.0), (200, 200), "{first:?} {again:?}");
     assert_eq!(first.1, again.1, "the same order both times");
     assert_eq!(order_count(&app).await, 1);
     // Another browser sending the same request id learns nothing of that order.
     let stranger = app.new_client();
     app.add_to_cart(&stranger, "socks-stripes", 1).await;
-    let (status, body) = call_with(&stranger, &url, &form).await;
+    let (status, body) = place(&app, &stranger, &ADA, &version, &id).await;
     assert_eq!(status, 409, "{body}");
     assert_ne!(body, first.1, "{body}");
     assert_eq!(order_count(&app).await, 1);
@@ -182,13 +189,9 @@ async fn a_repeated_checkout_makes_one_order() {
     app.add_to_cart(&shopper, "socks-stripes", 2).await;
     let id = Uuid::new_v4().to_string();
     let version = app.shopper_cart(&shopper).await["version"].to_string();
-    let mut form: Vec<(&str, &str)> = ADA.to_vec();
-    form.push(("version", &version));
-    form.push(("request_id", &id));
-    let url = app.url("/api/checkout/place");
     let (first, second) = tokio::join!(
-        call_with(&shopper, &url, &form),
-        call_with(&shopper, &url, &form)
+        place(&app, &shopper, &ADA, &version, &id),
+        place(&app, &shopper, &ADA, &version, &id)
     );
     assert_eq!((first.0, second.0), (200, 200), "{first:?} {second:?}");
     assert_eq!(first.1, second.1, "the same order both times");
