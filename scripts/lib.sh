@@ -120,18 +120,54 @@ report_free_disk() {
   fi
 }
 
-# The release build: server, hydrate wasm split so that the staff pages' code is fetched
-# only when a rep opens one (`--split`: cargo-leptos has no metadata key for it, so every
-# `cargo leptos` call in scripts/ passes it), file names carrying content hashes (see
-# `hash-files` in Cargo.toml), then every static file compressed once, at build time, with
-# brotli at its highest quality and gzip -9, for the server to send as they are.
+# The release build: server and the shopper's wasm (islands; `--split` so that the cart
+# page's island is fetched only on the cart page: cargo-leptos has no metadata key for it,
+# so every `cargo leptos` call in scripts/ passes it), file names carrying content hashes
+# (see `hash-files` in Cargo.toml), the staff console's own wasm, then every static file
+# compressed once, at build time, with brotli at its highest quality and gzip -9, for the
+# server to send as they are.
 build_release() {
   (cd "$ROOT" && cargo leptos build --release --split "$@")
+  build_console_bundle wasm-release
   precompress_site
 }
 
+# The staff console's wasm (app/src/pages/admin/console.rs), built apart from the shopper's
+# so that none of it, not even its constant data, is in a shopper's download: `frontend`
+# with the `console` feature, through wasm-bindgen and wasm-opt as cargo-leptos does for the
+# shopper's, with the same RUSTFLAGS and LEPTOS_* settings (so the libraries that build
+# compiled are reused, and component types are erased as on the server). Written beside the
+# site, where cargo-leptos does not clean: target/console/console.<content hash>.{js,wasm}.
+# $1: the cargo profile (wasm-release, or dev for scripts/dev.sh).
+build_console_bundle() {
+  local profile="${1:-wasm-release}" out="$ROOT/target/console" tmp="$ROOT/target/front/console-bindgen"
+  local profile_dir="$profile"
+  [ "$profile" = dev ] && profile_dir=debug
+  local rustflags="-Clink-args=--emit-relocs --cfg erase_components"
+  (cd "$ROOT" && env LEPTOS_OUTPUT_NAME=tandem LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server \
+    LEPTOS_JS_MINIFY="$([ "$profile" = dev ] && echo false || echo true)" LEPTOS_HASH_FILES=true \
+    LEPTOS_HASH_FILE_NAME=hash.txt RUSTFLAGS="$rustflags" \
+    cargo build --package=frontend --lib --target-dir=target/front --target=wasm32-unknown-unknown \
+      --no-default-features --features=console --profile="$profile")
+  rm -rf "$tmp"
+  wasm-bindgen --target=web --no-typescript --out-name=console --out-dir="$tmp" \
+    "$ROOT/target/front/wasm32-unknown-unknown/$profile_dir/frontend.wasm"
+  python3 "$ROOT/scripts/strip-link-sections.py" "$tmp/console_bg.wasm"
+  if [ "$profile" != dev ]; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$tmp/console_bg.wasm" -o "$tmp/console_bg.wasm"
+  fi
+  local hash
+  hash="$(cat "$tmp/console_bg.wasm" "$tmp/console.js" | sha256sum | cut -c1-22)"
+  rm -rf "$out" && mkdir -p "$out"
+  cp "$tmp/console.js" "$out/console.$hash.js"
+  cp "$tmp/console_bg.wasm" "$out/console.$hash.wasm"
+  [ ! -d "$tmp/snippets" ] || cp -r "$tmp/snippets" "$out/snippets"
+}
+
 precompress_site() {
-  find "$ROOT/target/site" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) -print0 |
+  find "$ROOT/target/site" "$ROOT/target/console" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) -print0 |
     while IFS= read -r -d '' file; do
       # brotli copies the source's time onto its output: touch it, or it is redone every build.
       [ "$file.br" -nt "$file" ] || { brotli -f -q 11 -o "$file.br" "$file" && touch "$file.br"; }

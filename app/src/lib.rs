@@ -8,6 +8,8 @@ pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(any(feature = "ssr", feature = "csr"))]
 pub mod shell;
 
+#[cfg(any(feature = "ssr", feature = "csr"))]
 pub use shell::{shell, App};

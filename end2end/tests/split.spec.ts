@@ -1,20 +1,21 @@
 import { test, expect, isHydrated, waitForHydration, signIn } from './fixtures';
 
-// The staff pages' code is split out of the wasm every shopper downloads (pages::admin::lazy,
-// cargo-leptos --split): a shopper never fetches it, a rep fetches it when opening a staff
-// page, and if it cannot be fetched the staff page stays the server's page while the
-// storefront is unaffected (in Leptos 0.8 a chunk that fails to load panics the module).
+// A shopper's wasm holds the storefront's islands only: the cart page's island is split out
+// of it (cargo-leptos --split) and fetched on the cart page, and the staff console is a wasm
+// of its own (/console/), which a shopper never fetches and a rep fetches on a staff page.
+// If such code cannot be fetched the page stays the server's page, whose forms post, while
+// the catalog is unaffected (in Leptos 0.8 a chunk that fails to load panics the module).
 
 /** A file of split-out code (not the main wasm, its js, or the small loader every page has). */
 const isChunk = (url: string) => /\/pkg\/(split_|chunk_)/.test(new URL(url).pathname);
-/** The split-out code of a staff page. */
-const isStaffPage = (url: string) => /\/pkg\/split___staff_/.test(new URL(url).pathname);
+/** The staff console's wasm and js. */
+const isConsole = (url: string) => new URL(url).pathname.startsWith('/console/');
 
-test('a shopper browsing, adding and opening the cart fetches no staff page code', async ({ page }, testInfo) => {
+test('a shopper browsing, adding and opening the cart fetches no staff code', async ({ page }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
   const fetched: string[] = [];
   page.on('request', (request) => {
-    if (isStaffPage(request.url())) fetched.push(new URL(request.url()).pathname);
+    if (isConsole(request.url())) fetched.push(new URL(request.url()).pathname);
   });
   await page.goto('/');
   await waitForHydration(page, true);
@@ -31,18 +32,18 @@ test('a rep opening the console fetches its code and the page goes live', async 
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
   const fetched: string[] = [];
   page.on('request', (request) => {
-    if (isChunk(request.url())) fetched.push(new URL(request.url()).pathname);
+    if (isConsole(request.url())) fetched.push(new URL(request.url()).pathname);
   });
   await signIn(page, 'ava', true);
   await expect(page.getByTestId('live-status')).toHaveText('Live');
-  expect(fetched.some((path) => path.includes('split___staff_active_carts_view'))).toBe(true);
+  expect(fetched.some((path) => /^\/console\/console\.[\w-]{8,}\.wasm$/.test(path))).toBe(true);
 });
 
-test('when split code cannot be fetched, the catalog still works and every other page comes whole from the server', async ({ browser }, testInfo) => {
+test('when split or staff code cannot be fetched, the catalog still works and every other page comes whole from the server', async ({ browser }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
   // A context of its own: the console errors of the failed fetch are what is tested here.
   const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
-  await context.route((url) => isChunk(url.toString()), (route) => route.abort());
+  await context.route((url) => isChunk(url.toString()) || isConsole(url.toString()), (route) => route.abort());
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -53,12 +54,11 @@ test('when split code cannot be fetched, the catalog still works and every other
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   expect(errors, 'the catalog needs no split code').toEqual([]);
 
-  // Following a link whose page code cannot be had: the page is loaded whole instead.
+  // The cart page's island cannot be had: the page works as it does without JavaScript.
   await page.getByRole('link', { name: /^Cart/ }).click();
   await expect(page).toHaveURL(/\/cart$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your cart');
   await expect(page.getByText('Summer Gloves')).toBeVisible();
-  // Without its code the cart page works as it does without JavaScript: forms post.
   await page.getByRole('button', { name: /Remove/ }).first().click();
   await expect(page.getByText('Your cart is empty')).toBeVisible();
 

@@ -1,11 +1,14 @@
 //! The browser entry point: hydrates the server-rendered page with the same `app::App`.
 //!
-//! This crate is compiled only to wasm; everything it renders lives in `app`. With the `csr`
-//! feature (used by `trunk serve`, see Trunk.toml) it mounts the app client-side instead.
+//! This crate is compiled only to wasm; everything it renders lives in `app`. Pages hydrate
+//! as islands (see `app::shell::App`): the storefront's frame and the islands inside it at
+//! once, the staff console once its code (split out of this module) has arrived. With the
+//! `csr` feature (used by `trunk serve`, see Trunk.toml) it mounts the app client-side
+//! instead.
 //!
-//! Pages past the catalog load their code when opened (`app::pages::lazy`). In Leptos 0.8 a
-//! chunk that fails to load (a dropped connection, a deploy that replaced the files) panics
-//! the whole module, so a panic is turned into something a shopper can live with:
+//! In Leptos 0.8 a chunk that fails to load (a dropped connection, a deploy that replaced
+//! the files) panics the whole module, so a panic is turned into something a visitor can
+//! live with:
 //! - during hydration the page is left as the server rendered it: it works as it does
 //!   without JavaScript (links navigate, forms post);
 //! - after hydration, the link the visitor just followed (clicked within the last 10 s, on
@@ -14,12 +17,13 @@
 //!   case. At most one such load per 30 s (kept in sessionStorage), so a panic that recurs
 //!   after every hydration cannot reload forever.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
+#[cfg(feature = "hydrate")]
+use app::components::ready::{has_self_ready_island, is_ready, mark_ready};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 thread_local! {
-    static HYDRATED: Cell<bool> = const { Cell::new(false) };
     /// The last same-site link clicked, and when (ms since the epoch).
     static LAST_LINK: RefCell<Option<(String, f64)>> = const { RefCell::new(None) };
 }
@@ -33,22 +37,25 @@ const RECOVERY_INTERVAL_MS: f64 = 30_000.0;
 #[cfg(feature = "hydrate")]
 const RECOVERY_KEY: &str = "tandem-recovered-at";
 
-/// Called by the script cargo-leptos puts in every server-rendered page.
+/// Called by the islands script of every server-rendered page, before it hydrates the
+/// page's islands.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen]
 pub fn hydrate() {
+    use wasm_bindgen::prelude::Closure;
+    use wasm_bindgen::JsCast;
+
     install_panic_recovery();
-    // Like `leptos::mount::hydrate_lazy`: the code of a lazily loaded route on this page is
-    // fetched before hydrating, and only then is the page marked ready.
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    leptos::task::spawn_local(async {
-        let body = leptos::prelude::document()
-            .body()
-            .expect("a server-rendered page has a body");
-        let owner = leptos::mount::hydrate_from_async(body, app::App).await;
-        owner.forget();
-        mark_ready();
-    });
+    leptos::mount::hydrate_islands();
+    // The script hydrates the islands right after this returns, each in a microtask of its
+    // own, so a task queued now runs once they all are. An island whose code is fetched
+    // first, or that is the whole page, says so itself when it has hydrated.
+    if !has_self_ready_island() {
+        let ready = Closure::once_into_js(mark_ready);
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(ready.unchecked_ref());
+        }
+    }
 }
 
 /// Entry point of the client-only build that `trunk serve` runs.
@@ -57,19 +64,7 @@ pub fn hydrate() {
 pub fn start() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
-    mark_ready();
-}
-
-/// Lets end-to-end tests wait for the client to take over: `window.__tandemHydrated`.
-fn mark_ready() {
-    HYDRATED.set(true);
-    if let Some(window) = web_sys::window() {
-        let _ = js_sys::Reflect::set(
-            &window,
-            &wasm_bindgen::JsValue::from_str("__tandemHydrated"),
-            &wasm_bindgen::JsValue::TRUE,
-        );
-    }
+    app::components::ready::mark_ready();
 }
 
 /// Remembers the link each click follows (before the router takes it over), and on a panic
@@ -107,7 +102,7 @@ fn install_panic_recovery() {
     remember.forget();
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        if !HYDRATED.get() {
+        if !is_ready() {
             return;
         }
         let Some(window) = web_sys::window() else {

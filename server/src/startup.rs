@@ -230,6 +230,14 @@ pub fn router(
                 &leptos_options.output_name,
             ),
         )
+        .nest_service(
+            &format!("/{}", app::server::console_bundle::URL_DIR),
+            static_files::pkg(
+                &app::server::console_bundle::dir(&leptos_options).to_string_lossy(),
+                app::server::console_bundle::URL_DIR,
+                "console",
+            ),
+        )
         .route("/health", get(health::health))
         .route("/readyz", get(health::readyz))
         .route("/admin/login", post(login::log_in))

@@ -1,4 +1,5 @@
 //! The add-to-cart form: a plain HTML form that the cart action takes over once hydrated.
+//! It is an island of its own inside the storefront frame, whose cart state it shares.
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -10,13 +11,22 @@ use crate::model::notice::Notice;
 #[derive(Clone, Copy, Debug)]
 pub struct FormSeed(pub u64);
 
+impl FormSeed {
+    /// This render's seed, for [`AddToCartForm`]'s `seed` (none outside a server render).
+    pub fn of_this_render() -> Option<u64> {
+        use_context::<FormSeed>().map(|FormSeed(seed)| seed)
+    }
+}
+
 /// Adds `product_id` to the cart. With `with_quantity`, the shopper picks how many.
-#[component]
+/// `seed` is [`FormSeed::of_this_render`], passed in so the browser writes the same ids.
+#[island]
 pub fn AddToCartForm(
     product_id: i64,
     product_name: String,
     in_stock: bool,
-    #[prop(optional)] with_quantity: bool,
+    with_quantity: bool,
+    seed: Option<u64>,
 ) -> impl IntoView {
     let state = use_cart_state();
     let add = state.add;
@@ -42,11 +52,10 @@ pub fn AddToCartForm(
     // no random value per form (a page without a session is kept and served to everyone):
     // its ids are the render's seed and the product, so that adding one product, going
     // back and adding another are two adds.
-    let seed = use_context::<FormSeed>();
     let request_id = move || {
         let completed_adds = add.version().get();
         match seed {
-            Some(FormSeed(seed)) if completed_adds == 0 => {
+            Some(seed) if completed_adds == 0 => {
                 Uuid::from_u64_pair(seed, product_id as u64).to_string()
             }
             _ => Uuid::new_v4().to_string(),

@@ -3,6 +3,7 @@
 //! banner, and links the rep sent, as cards the shopper chooses to open.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::cart_state::use_cart_state;
 use crate::api::cart::DismissLink;
@@ -15,16 +16,6 @@ pub fn AssistPanel() -> impl IntoView {
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     live::listen(state);
     let banner_dismissed = RwSignal::new(false);
-    let dismiss = ServerAction::<DismissLink>::new();
-    Effect::watch(
-        move || dismiss.value().get(),
-        move |outcome, _, _| {
-            if outcome.is_some() {
-                state.revision.update(|r| *r += 1);
-            }
-        },
-        false,
-    );
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -80,10 +71,13 @@ pub fn AssistPanel() -> impl IntoView {
                                         </p>
                                         {price}
                                         {note}
-                                        <ActionForm action=dismiss attr:class="dismiss-link">
+                                        // A plain form post, with or without JavaScript (the
+                                        // page comes back without the card): an action here
+                                        // would add its code to every shopper's download.
+                                        <form method="post" action=DismissLink::PATH class="dismiss-link">
                                             <input type="hidden" name="link_id" value=link.link_id.to_string()/>
                                             <button type="submit" class="secondary" aria-label=format!("Dismiss the link to {title}")>"Dismiss"</button>
-                                        </ActionForm>
+                                        </form>
                                     </li>
                                 }
                             })

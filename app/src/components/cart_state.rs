@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::cart::{get_cart, take_notice, AddToCart, RemoveFromCart, SetQuantity};
+use crate::api::cart::{get_cart, take_notice, AddToCart};
 use crate::components::loaded::{load, Loaded};
 use crate::error::AppError;
 use crate::model::cart::CartView;
@@ -15,8 +15,6 @@ pub use crate::model::notice::Notice;
 #[derive(Clone, Copy)]
 pub struct CartState {
     pub add: ServerAction<AddToCart>,
-    pub set: ServerAction<SetQuantity>,
-    pub remove: ServerAction<RemoveFromCart>,
     pub cart: Loaded<Result<Option<CartView>, AppError>>,
     /// The latest outcome to tell the shopper about.
     pub notice: RwSignal<Option<Notice>>,
@@ -24,49 +22,28 @@ pub struct CartState {
     pub kept_notice: Loaded<Option<Notice>>,
     /// Bumped to make the cart refetch (after a change here, or one announced by a rep).
     pub revision: RwSignal<u64>,
-    /// Set once the shopper moved to another page: the kept notice was for the first one.
-    pub navigated: RwSignal<bool>,
     /// Lines a rep just changed (product ids), highlighted on the cart page.
     pub rep_changed: RwSignal<Vec<i64>>,
 }
 
 impl CartState {
-    /// The notice for this page: the latest outcome, or the one kept from a form post while
-    /// the shopper is still on the page it was for.
+    /// The notice for this page: the latest outcome, or the one kept from a form post.
     pub fn current_notice(&self) -> Option<Notice> {
-        self.notice.get().or_else(|| {
-            if self.navigated.get() {
-                None
-            } else {
-                self.kept_notice.get().flatten()
-            }
-        })
+        self.notice
+            .get()
+            .or_else(|| self.kept_notice.get().flatten())
     }
 }
 
 /// Creates the cart state and provides it to the page.
 pub fn provide_cart_state() {
     let add = ServerAction::<AddToCart>::new();
-    let set = ServerAction::<SetQuantity>::new();
-    let remove = ServerAction::<RemoveFromCart>::new();
     let revision = RwSignal::new(0u64);
     let cart = load(move || revision.get(), |_| get_cart());
 
     let notice = RwSignal::new(None);
     let kept_notice = load(|| (), |_| async { take_notice().await.ok().flatten() });
-    let navigated = RwSignal::new(false);
     let rep_changed = RwSignal::new(Vec::new());
-    // A notice is about the page it appeared on: moving to another page clears it.
-    let location = leptos_router::hooks::use_location();
-    Effect::watch(
-        move || (location.pathname.get(), location.search.get()),
-        move |_, _, _| {
-            notice.set(None);
-            navigated.set(true);
-            rep_changed.set(Vec::new());
-        },
-        false,
-    );
 
     // Which products the adds in flight are for, oldest first, so each answer names its own
     // product: every dispatch sets the action's input, and every completion its value (a
@@ -116,22 +93,32 @@ pub fn provide_cart_state() {
         },
         false,
     );
-    watch_outcome(set, revision, notice, |_| "Quantity updated.".to_string());
-    watch_outcome(remove, revision, notice, |_| {
-        "Removed from your cart.".to_string()
-    });
-
     provide_context(CartState {
         add,
-        set,
-        remove,
         cart,
         notice,
         kept_notice,
         revision,
-        navigated,
         rep_changed,
     });
+}
+
+impl CartState {
+    /// Says how `action` (a change to the cart made elsewhere on the page, such as the cart
+    /// page's quantity forms) went, with `done` on success, and refetches the cart.
+    pub fn watch_outcome<A>(
+        &self,
+        action: ServerAction<A>,
+        done: impl Fn(&CartView) -> String + 'static,
+    ) where
+        A: leptos::server_fn::ServerFn<Output = CartView, Error = AppError>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+    {
+        watch_outcome(action, self.revision, self.notice, done);
+    }
 }
 
 fn watch_outcome<A>(

@@ -1,15 +1,30 @@
 //! The storefront header: shop name, navigation and the cart badge.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::cart_state::use_cart_state;
 use crate::model::notice::Notice;
+
+/// The path of the page being shown: the request's on the server, the address bar's in the
+/// browser (every storefront page is a page load of its own).
+fn current_path() -> String {
+    #[cfg(feature = "ssr")]
+    let path = use_context::<leptos_router::location::RequestUrl>()
+        .and_then(|url| url.parse().ok())
+        .map(|url| url.path().to_string());
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    let path = web_sys::window().and_then(|window| window.location().pathname().ok());
+    #[cfg(not(any(feature = "ssr", feature = "hydrate", feature = "csr")))]
+    let path = None::<String>;
+    path.unwrap_or_default()
+}
 
 /// Header shown on every storefront page.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let state = use_cart_state();
+    let path = current_path();
+    let current = |href: &str| (path == href).then_some("page");
     let count = move || {
         state
             .cart
@@ -21,10 +36,10 @@ pub fn SiteHeader() -> impl IntoView {
     };
     view! {
         <header class="site-header">
-            <A href="/" attr:class="brand">"Tandem Cycles"</A>
+            <a href="/" class="brand">"Tandem Cycles"</a>
             <nav aria-label="Main">
-                <A href="/">"Catalog"</A>
-                <A href="/cart" attr:class="cart-link">
+                <a href="/" aria-current=current("/")>"Catalog"</a>
+                <a href="/cart" class="cart-link" aria-current=current("/cart")>
                     "Cart "
                     <Transition fallback=|| view! { <span class="badge">"0"</span> }>
                         <span class="badge" data-testid="cart-count">{count}</span>
@@ -35,7 +50,7 @@ pub fn SiteHeader() -> impl IntoView {
                             _ => None,
                         }}
                     </Transition>
-                </A>
+                </a>
             </nav>
         </header>
     }

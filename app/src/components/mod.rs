@@ -9,4 +9,7 @@ pub mod header;
 pub mod live;
 pub mod loaded;
 pub mod order_lines;
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+pub mod ready;
 pub mod response_status;
+pub mod shopper_frame;

@@ -3,30 +3,61 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::cart::store_contact;
+use crate::api::cart::{store_contact, RemoveFromCart, SetQuantity};
 use crate::api::checkout::EmailCartLink;
 use crate::components::cart_state::{use_cart_state, CartState, Notice};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
 use crate::model::cart::{CartLine, CartView};
+use crate::model::catalog::StoreContact;
 use crate::model::money::format_cents;
 
 /// `/cart`.
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let state = use_cart_state();
+    // Loaded here, on the server only, and handed to the island: an island whose code is
+    // fetched first must make no resource of its own (the browser numbers resources in the
+    // order it makes them, and the frame's go on while the code is on its way).
+    let contact = load(|| (), |_| store_contact());
     view! {
         <Title text="Your cart · Tandem Cycles"/>
         <h1>"Your cart"</h1>
-        <Transition fallback=|| view! { <p>"Loading your cart…"</p> }>
+        <Suspense fallback=|| view! { <p>"Loading your cart…"</p> }>
             {move || Suspend::new(async move {
+                let contact = contact.await.ok();
+                view! { <CartShown contact/> }
+            })}
+        </Suspense>
+    }
+}
+
+/// The cart as it is now: an island, redrawn after each change here or by a rep. Its code
+/// is fetched when the cart is opened, not with the catalog. (The staff console's wasm is
+/// not split, and does not hydrate storefront pages: there it is a plain component.)
+#[cfg_attr(not(feature = "console"), island(lazy))]
+#[cfg_attr(feature = "console", component)]
+fn CartShown(contact: Option<StoreContact>) -> impl IntoView {
+    let state = use_cart_state();
+    let actions = LineActions {
+        set: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
+    state.watch_outcome(actions.set, |_| "Quantity updated.".to_string());
+    state.watch_outcome(actions.remove, |_| "Removed from your cart.".to_string());
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| crate::components::ready::mark_ready());
+    view! {
+        <Transition fallback=|| view! { <p>"Loading your cart…"</p> }>
+            {move || {
+                let contact = contact.clone();
+                Suspend::new(async move {
                 match state.cart.await {
                     Ok(Some(cart)) if !cart.lines.is_empty() => {
-                        view! { <CartContents cart state/> }.into_any()
+                        view! { <CartContents cart state actions contact/> }.into_any()
                     }
                     Ok(Some(cart)) => {
                         view! {
-                            <HelpCode code=cart.help_code/>
+                            <HelpCode code=cart.help_code contact/>
                             <EmptyCart/>
                         }
                             .into_any()
@@ -34,7 +65,8 @@ pub fn CartPage() -> impl IntoView {
                     Ok(None) => view! { <EmptyCart/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
-            })}
+            })
+            }}
         </Transition>
     }
 }
@@ -50,37 +82,40 @@ fn EmptyCart() -> impl IntoView {
 
 /// The code a shopper reads to a sales rep on the phone, with the number to call.
 #[component]
-fn HelpCode(code: String) -> impl IntoView {
-    let contact = load(|| (), |_| store_contact());
+fn HelpCode(code: String, contact: Option<StoreContact>) -> impl IntoView {
     view! {
         <aside class="help-code" aria-label="Help by phone">
             "Need help? Call us and give this code: "
             <strong data-testid="help-code">{code}</strong>
-            <Suspense fallback=|| ()>
-                {move || {
-                    contact
-                        .get()
-                        .and_then(Result::ok)
-                        .map(|contact| {
-                            view! {
-                                <span class="store-contact" data-testid="store-contact">
-                                    <a href=contact.dial_uri()>
-                                        {contact.phone.clone()}
-                                    </a>
-                                    {format!(" · {}", contact.hours)}
-                                </span>
-                            }
-                        })
-                }}
-            </Suspense>
+            {contact
+                .map(|contact| {
+                    view! {
+                        <span class="store-contact" data-testid="store-contact">
+                            <a href=contact.dial_uri()>{contact.phone.clone()}</a>
+                            {format!(" · {}", contact.hours)}
+                        </span>
+                    }
+                })}
         </aside>
     }
 }
 
+/// The forms of the cart's lines.
+#[derive(Clone, Copy)]
+struct LineActions {
+    set: ServerAction<SetQuantity>,
+    remove: ServerAction<RemoveFromCart>,
+}
+
 #[component]
-fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
+fn CartContents(
+    cart: CartView,
+    state: CartState,
+    actions: LineActions,
+    contact: Option<StoreContact>,
+) -> impl IntoView {
     view! {
-        <HelpCode code=cart.help_code.clone()/>
+        <HelpCode code=cart.help_code.clone() contact/>
         <table class="cart-lines stack" data-testid="cart-lines">
             <thead>
                 <tr>
@@ -97,7 +132,7 @@ fn CartContents(cart: CartView, state: CartState) -> impl IntoView {
                 {cart
                     .lines
                     .into_iter()
-                    .map(|line| view! { <CartLineRow line state version=cart.version/> })
+                    .map(|line| view! { <CartLineRow line state actions version=cart.version/> })
                     .collect_view()}
             </tbody>
         </table>
@@ -160,7 +195,12 @@ fn EmailLink() -> impl IntoView {
 }
 
 #[component]
-fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView {
+fn CartLineRow(
+    line: CartLine,
+    state: CartState,
+    actions: LineActions,
+    version: i64,
+) -> impl IntoView {
     let set_product_id = line.product_id.to_string();
     let remove_product_id = line.product_id.to_string();
     let quantity_label = format!("Quantity of {}", line.name);
@@ -178,7 +218,7 @@ fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView 
             </th>
             <td data-label="Price">{format_cents(line.unit_price_cents)}</td>
             <td data-label="Quantity">
-                <ActionForm action=state.set attr:class="set-quantity">
+                <ActionForm action=actions.set attr:class="set-quantity">
                     <input type="hidden" name="product_id" value=set_product_id/>
                     <input type="hidden" name="version" value=version.to_string()/>
                     <input
@@ -204,7 +244,7 @@ fn CartLineRow(line: CartLine, state: CartState, version: i64) -> impl IntoView 
                     })}
             </td>
             <td class="wide">
-                <ActionForm action=state.remove attr:class="remove">
+                <ActionForm action=actions.remove attr:class="remove">
                     <input type="hidden" name="product_id" value=remove_product_id/>
                     <input type="hidden" name="version" value=version.to_string()/>
                     <button type="submit" aria-label=remove_label>"Remove"</button>

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::catalog::list_products;
-use crate::components::add_to_cart::AddToCartForm;
+use crate::components::add_to_cart::{AddToCartForm, FormSeed};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
 use crate::model::catalog::{Catalog, ProductSummary};
@@ -86,6 +86,8 @@ fn ProductCard(product: ProductSummary) -> impl IntoView {
                 product_id=product.product_id
                 product_name=product.name
                 in_stock={product.stock > 0}
+                with_quantity=false
+                seed=FormSeed::of_this_render()
             />
         </li>
     }

@@ -1,6 +1,7 @@
 //! `/checkout`: contact and delivery details, a review of the cart as the server prices it,
 //! and "Place order". Works as a plain form post (a refused post comes back with what was
-//! typed and what was wrong, kept on the server) and hydrated.
+//! typed and what was wrong, kept on the server), with or without JavaScript: nothing on
+//! it is an island, so a shopper never downloads its code.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,19 +19,6 @@ use crate::model::order::{CheckoutDetails, CheckoutProblems};
 pub fn CheckoutPage() -> impl IntoView {
     let place = ServerAction::<PlaceOrder>::new();
     let page = load(move || place.version().get(), |_| load_checkout());
-    #[cfg(any(feature = "hydrate", feature = "csr"))]
-    {
-        let navigate = leptos_router::hooks::use_navigate();
-        Effect::watch(
-            move || place.value().get(),
-            move |outcome, _, _| {
-                if let Some(Ok(number)) = outcome {
-                    navigate(&format!("/orders/{number}"), Default::default());
-                }
-            },
-            false,
-        );
-    }
     view! {
         <Title text="Checkout · Tandem Cycles"/>
         <h1>"Checkout"</h1>

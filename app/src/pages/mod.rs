@@ -4,7 +4,6 @@ pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
-pub mod lazy;
 pub mod not_found;
 pub mod open_link;
 pub mod order;

@@ -1,6 +1,6 @@
 //! `/cart/open?token=…`: where the emailed link to a cart leads. The link is used only when
 //! the shopper presses the button (a POST), so a mail scanner that follows links does not
-//! use it up.
+//! use it up. Nothing on the page is an island.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,25 +14,9 @@ use crate::components::error_notice::ErrorNotice;
 pub fn OpenLinkPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
+    // A plain form post, with or without JavaScript: the server opens the cart and sends
+    // the browser to it, with the outcome kept for that page.
     let open = ServerAction::<OpenCartLink>::new();
-    #[cfg(any(feature = "hydrate", feature = "csr"))]
-    {
-        let navigate = leptos_router::hooks::use_navigate();
-        let state = crate::components::cart_state::use_cart_state();
-        Effect::watch(
-            move || open.value().get(),
-            move |outcome, _, _| {
-                if let Some(Ok(message)) = outcome {
-                    state
-                        .notice
-                        .set(Some(crate::model::notice::Notice::Done(message.clone())));
-                    state.revision.update(|r| *r += 1);
-                    navigate("/cart", Default::default());
-                }
-            },
-            false,
-        );
-    }
     view! {
         <Title text="Your cart · Tandem Cycles"/>
         <h1>"Open your cart"</h1>

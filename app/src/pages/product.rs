@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::catalog::get_product;
-use crate::components::add_to_cart::AddToCartForm;
+use crate::components::add_to_cart::{AddToCartForm, FormSeed};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
 use crate::model::money::format_cents;
@@ -44,6 +44,7 @@ pub fn ProductPage() -> impl IntoView {
                                         product_name=product.name.clone()
                                         in_stock={product.stock > 0}
                                         with_quantity=true
+                                        seed=FormSeed::of_this_render()
                                     />
                                 </div>
                             </article>

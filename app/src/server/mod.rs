@@ -2,6 +2,7 @@
 //! cart binding used by server functions. Gated once here, so none of it reaches wasm.
 
 pub mod config;
+pub mod console_bundle;
 pub mod db;
 pub mod flash;
 pub mod form_post;

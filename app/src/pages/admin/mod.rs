@@ -3,6 +3,8 @@
 
 pub mod cart_detail;
 pub mod carts;
+#[cfg(any(feature = "ssr", feature = "csr", feature = "console"))]
+pub mod console;
 pub mod events;
 pub mod layout;
 pub mod login;
@@ -13,6 +15,8 @@ pub mod staff;
 
 pub use cart_detail::AdminCartPage;
 pub use carts::ActiveCartsPage;
+#[cfg(any(feature = "ssr", feature = "csr", feature = "console"))]
+pub use console::StaffConsole;
 pub use events::EventsPage;
 pub use layout::AdminLayout;
 pub use login::LoginPage;
