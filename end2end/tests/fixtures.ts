@@ -4,9 +4,9 @@ import { test as base, expect, Browser, BrowserContext, Page, TestInfo } from '@
 // or threw an uncaught exception. Chromium also logs every non-2xx fetch as an error; a
 // refusal the app explains to the user (422 invalid input, 409 conflict) is expected.
 const EXPECTED_REFUSAL = /Failed to load resource: the server responded with a status of (422|409)/;
-// With JavaScript off, Chromium warns that the preloaded wasm (the main module, and on staff
-// pages their split-out chunks) went unused: true, and expected.
-const UNUSED_WASM_PRELOAD = /\/pkg\/[\w.-]+\.wasm was preloaded using link preload but not used/;
+// With JavaScript off, Chromium warns that the preloaded wasm (the shopper's, or on staff
+// pages the console's) went unused: true, and expected.
+const UNUSED_WASM_PRELOAD = /\/(pkg|console)\/[\w.-]+\.wasm was preloaded using link preload but not used/;
 export const test = base.extend<{ consoleProblems: string[]; sidewaysScroll: string[] }>({
   // Fails any test that visited a page wider than the window (checked at every page load and
   // at the end): at 390 px nothing may make the page pan sideways.

@@ -8,6 +8,7 @@ use crate::api::checkout::EmailCartLink;
 use crate::components::cart_state::{use_cart_state, CartState, Notice};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
+use crate::error::AppError;
 use crate::model::cart::{CartLine, CartView};
 use crate::model::catalog::StoreContact;
 use crate::model::money::format_cents;
@@ -15,28 +16,35 @@ use crate::model::money::format_cents;
 /// `/cart`.
 #[component]
 pub fn CartPage() -> impl IntoView {
-    // Loaded here, on the server only, and handed to the island: an island whose code is
-    // fetched first must make no resource of its own (the browser numbers resources in the
-    // order it makes them, and the frame's go on while the code is on its way).
+    // The island is handed what it shows first rather than loading it: an island whose code
+    // is fetched first must make no resource of its own (the browser numbers resources in
+    // the order it makes them, and the frame's go on while the code is on its way), and it
+    // must hydrate exactly what the server rendered, whatever the frame's cart did meanwhile.
+    let state = use_cart_state();
     let contact = load(|| (), |_| store_contact());
     view! {
         <Title text="Your cart · Tandem Cycles"/>
         <h1>"Your cart"</h1>
         <Suspense fallback=|| view! { <p>"Loading your cart…"</p> }>
             {move || Suspend::new(async move {
+                let first = state.cart.await;
                 let contact = contact.await.ok();
-                view! { <CartShown contact/> }
+                view! { <CartShown first contact/> }
             })}
         </Suspense>
     }
 }
 
-/// The cart as it is now: an island, redrawn after each change here or by a rep. Its code
-/// is fetched when the cart is opened, not with the catalog. (The staff console's wasm is
-/// not split, and does not hydrate storefront pages: there it is a plain component.)
+/// The cart as it is now: an island, redrawn after each change here or by a rep. It
+/// hydrates `first` (what the server rendered), then follows the page's cart. Its code is
+/// fetched when the cart is opened, not with the catalog. (The staff console's wasm is not
+/// split, and does not hydrate storefront pages: there it is a plain component.)
 #[cfg_attr(not(feature = "console"), island(lazy))]
 #[cfg_attr(feature = "console", component)]
-fn CartShown(contact: Option<StoreContact>) -> impl IntoView {
+fn CartShown(
+    first: Result<Option<CartView>, AppError>,
+    contact: Option<StoreContact>,
+) -> impl IntoView {
     let state = use_cart_state();
     let actions = LineActions {
         set: ServerAction::new(),
@@ -44,30 +52,34 @@ fn CartShown(contact: Option<StoreContact>) -> impl IntoView {
     };
     state.watch_outcome(actions.set, |_| "Quantity updated.".to_string());
     state.watch_outcome(actions.remove, |_| "Removed from your cart.".to_string());
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| crate::components::ready::mark_ready());
-    view! {
-        <Transition fallback=|| view! { <p>"Loading your cart…"</p> }>
-            {move || {
-                let contact = contact.clone();
-                Suspend::new(async move {
-                match state.cart.await {
-                    Ok(Some(cart)) if !cart.lines.is_empty() => {
-                        view! { <CartContents cart state actions contact/> }.into_any()
-                    }
-                    Ok(Some(cart)) => {
-                        view! {
-                            <HelpCode code=cart.help_code contact/>
-                            <EmptyCart/>
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => view! { <EmptyCart/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })
-            }}
-        </Transition>
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        crate::components::ready::mark_ready();
+    });
+    // While a refetch is under way the cart keeps its last value.
+    let cart = move || {
+        hydrated
+            .get()
+            .then(|| state.cart.get())
+            .flatten()
+            .unwrap_or_else(|| first.clone())
+    };
+    move || {
+        let contact = contact.clone();
+        match cart() {
+            Ok(Some(cart)) if !cart.lines.is_empty() => {
+                view! { <CartContents cart state actions contact/> }.into_any()
+            }
+            Ok(Some(cart)) => view! {
+                <HelpCode code=cart.help_code contact/>
+                <EmptyCart/>
+            }
+            .into_any(),
+            Ok(None) => view! { <EmptyCart/> }.into_any(),
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+        }
     }
 }
 
