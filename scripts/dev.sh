@@ -6,5 +6,9 @@ bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 export APP_SEED_DEMO="${APP_SEED_DEMO:-true}"
+# The staff console's wasm is built apart from cargo-leptos (see build_console_bundle): once
+# here; run this script again after changing the console's code.
+log "building the staff console's wasm"
+build_console_bundle dev
 log "starting cargo leptos watch on http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 exec cargo leptos watch --split

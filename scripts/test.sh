@@ -31,6 +31,7 @@ cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p tandem-ws --all-targets -- -D warnings
 cargo clippy -p frontend --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend --features console --target wasm32-unknown-unknown -- -D warnings
 
 stage "rust tests (each test creates its own database and Redis key prefix)"
 export TANDEM_TEST_RUN="r$(date +%s | tail -c 7)$$"

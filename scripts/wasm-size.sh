@@ -16,3 +16,7 @@ if [ -z "$brotli_size" ] && command -v brotli >/dev/null; then
 fi
 gzip_size=$(gzip -9 -c "$wasm" | wc -c)
 log "release wasm: raw ${raw} bytes, brotli ${brotli_size:-n/a} bytes, gzip ${gzip_size} bytes"
+console="$(ls -t "$ROOT"/target/console/console.*.wasm 2>/dev/null | head -n 1)"
+if [ -f "$console" ]; then
+  log "staff console's wasm: raw $(stat -c %s "$console") bytes, gzip $(gzip -9 -c "$console" | wc -c) bytes"
+fi
