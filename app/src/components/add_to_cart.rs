@@ -2,9 +2,11 @@
 //! It is an island of its own inside the storefront frame, whose cart state it shares.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use uuid::Uuid;
 
 use super::cart_state::use_cart_state;
+use crate::api::cart::AddToCart;
 use crate::model::notice::Notice;
 
 /// The random part of the add forms' idempotency keys, drawn once per server render.
@@ -52,14 +54,26 @@ pub fn AddToCartForm(
     // no random value per form (a page without a session is kept and served to everyone):
     // its ids are the render's seed and the product, so that adding one product, going
     // back and adding another are two adds.
-    let request_id = move || {
+    let request_id = Memo::new(move |_| {
         let completed_adds = add.version().get();
         match seed {
-            Some(seed) if completed_adds == 0 => {
-                Uuid::from_u64_pair(seed, product_id as u64).to_string()
-            }
-            _ => Uuid::new_v4().to_string(),
+            Some(seed) if completed_adds == 0 => Uuid::from_u64_pair(seed, product_id as u64),
+            _ => Uuid::new_v4(),
         }
+    });
+    // The form's fields are known here, so the add is sent from them directly rather than
+    // through `ActionForm`, whose reading of any form's data (serde_qs) would otherwise be
+    // part of every shopper's download for this one form.
+    let quantity = NodeRef::<leptos::html::Input>::new();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        add.dispatch(AddToCart {
+            product_id,
+            quantity: quantity
+                .get_untracked()
+                .map_or_else(|| "1".to_string(), |input| input.value()),
+            request_id: request_id.get_untracked(),
+        });
     };
     // The button reads "Add to cart" and is named "Add Aero Road Helmet to cart": the product's
     // name is there for screen readers only, so the visible words stay part of the name.
@@ -74,14 +88,28 @@ pub fn AddToCartForm(
         .into_any()
     };
     view! {
-        <ActionForm action=add attr:class="add-to-cart" attr:id=format!("add-{product_id}")>
+        <form
+            method="post"
+            action=AddToCart::PATH
+            class="add-to-cart"
+            id=format!("add-{product_id}")
+            on:submit=submit
+        >
             <input type="hidden" name="product_id" value=product_id.to_string()/>
-            <input type="hidden" name="request_id" value=request_id/>
+            <input type="hidden" name="request_id" value=move || request_id.get().to_string()/>
             {if with_quantity {
                 view! {
                     <label class="quantity">
                         "Quantity "
-                        <input type="number" name="quantity" value="1" min="1" max="99" required/>
+                        <input
+                            type="number"
+                            name="quantity"
+                            value="1"
+                            min="1"
+                            max="99"
+                            required
+                            node_ref=quantity
+                        />
                     </label>
                 }
                     .into_any()
@@ -97,6 +125,6 @@ pub fn AddToCartForm(
                 // throughput.
                 {answer}
             </span>
-        </ActionForm>
+        </form>
     }
 }
