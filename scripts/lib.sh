@@ -136,13 +136,16 @@ build_release() {
 # so that none of it, not even its constant data, is in a shopper's download: `frontend`
 # with the `console` feature, through wasm-bindgen and wasm-opt as cargo-leptos does for the
 # shopper's, with the same RUSTFLAGS and LEPTOS_* settings (so the libraries that build
-# compiled are reused, and component types are erased as on the server). Written beside the
-# site, where cargo-leptos does not clean: target/console/console.<content hash>.{js,wasm}.
+# compiled are reused, and component types are erased as on the server). Both builds write
+# `frontend`'s one output file, so each re-links it after the other (about 25 s with LTO);
+# never run the two at once. Written beside the site, where cargo-leptos does not clean:
+# target/console/console.<content hash>.{js,wasm}, named in console.txt beside the server
+# binary, as hash.txt names the shopper's files.
 # $1: the cargo profile (wasm-release, or dev for scripts/dev.sh).
 build_console_bundle() {
   local profile="${1:-wasm-release}" out="$ROOT/target/console" tmp="$ROOT/target/front/console-bindgen"
-  local profile_dir="$profile"
-  [ "$profile" = dev ] && profile_dir=debug
+  local profile_dir="$profile" bin_dir=release
+  [ "$profile" = dev ] && profile_dir=debug bin_dir=debug
   local rustflags="-Clink-args=--emit-relocs --cfg erase_components"
   (cd "$ROOT" && env LEPTOS_OUTPUT_NAME=tandem LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
     LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server \
@@ -161,9 +164,12 @@ build_console_bundle() {
   local hash
   hash="$(cat "$tmp/console_bg.wasm" "$tmp/console.js" | sha256sum | cut -c1-22)"
   rm -rf "$out" && mkdir -p "$out"
+  # JS snippets would sit under names without a hash, yet be sent as immutable.
+  [ ! -d "$tmp/snippets" ] || { echo "the console's wasm has JS snippets: name them by content first" >&2; return 1; }
   cp "$tmp/console.js" "$out/console.$hash.js"
   cp "$tmp/console_bg.wasm" "$out/console.$hash.wasm"
-  [ ! -d "$tmp/snippets" ] || cp -r "$tmp/snippets" "$out/snippets"
+  mkdir -p "$ROOT/target/$bin_dir"
+  echo "console.$hash" > "$ROOT/target/$bin_dir/console.txt"
 }
 
 precompress_site() {

@@ -15,7 +15,11 @@ use crate::pages::{
 /// console's wasm, every other page the shopper's.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let scripts = if is_staff_page() {
+    let staff_page = is_staff_page();
+    #[cfg(not(feature = "ssr"))]
+    let staff_page = false;
+    #[cfg(feature = "ssr")]
+    let scripts = if staff_page {
         crate::server::console_bundle::hydration_options(&options)
     } else {
         options.clone()
@@ -33,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=scripts islands=true/>
-                <IslandsKeepTheirResources/>
+                {staff_page.then(ConsoleKeepsItsResources)}
                 <MetaTags/>
             </head>
             <body>
@@ -48,25 +52,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 fn is_staff_page() -> bool {
     use_context::<leptos_router::location::RequestUrl>()
         .and_then(|url| url.parse().ok())
-        .is_some_and(|url| {
-            let path = url.path();
-            ["/admin", "/events"].iter().any(|staff| {
-                path.strip_prefix(staff)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-            })
-        })
+        .is_some_and(|url| crate::pages::admin::console::is_console_path(url.path()))
 }
 
-/// Leptos' islands script marks the rest of the render as not hydrating, so that resources
-/// made from then on are not written into the page: meant for the server's HTML between
-/// islands. But an island's resources made while a `Suspense` resolves (after the island's
-/// own render has returned, as the cart page's help line and most staff pages do) would
-/// then be missing from the page, and the browser, which numbers resources in the order it
-/// makes them, would read the wrong ones. So the render goes on as hydrating: the server's
-/// HTML inside an island's children is rendered as not hydrating by Leptos itself, and that
-/// is where every storefront page makes its resources (synchronously, at its top).
-#[component]
-fn IslandsKeepTheirResources() -> impl IntoView {
+/// Resources and islands. The browser numbers the resources it makes in order and reads
+/// the one the server wrote into the page under the same number; the server numbers, and
+/// writes, only those made while its render is marked as hydrating. Leptos' islands script
+/// unmarks the rest of the document and each island marks its own synchronous render, so:
+/// - on storefront pages, the frame's resources (made as it starts) are written and read
+///   back; the pages' own data, made on the server only, is not written (whenever it is
+///   made); and no island inside a page makes a resource: each is handed what it shows as
+///   props (`CartShown`, whose code arrives after the frame's resources are already read);
+/// - a staff page is the console alone, whose pages make resources while a `Suspense`
+///   resolves, after the island's synchronous render: there the render stays marked
+///   throughout (this component, placed after the script), so the console's resources are
+///   all written, in the order the browser makes them.
+#[allow(non_snake_case)]
+fn ConsoleKeepsItsResources() -> impl IntoView {
     if let Some(shared) = Owner::current_shared_context() {
         shared.set_is_hydrating(true);
     }

@@ -92,6 +92,31 @@ test('a live update does not wipe what the rep is typing', async ({ page, browse
   await context.close();
 });
 
+test('dismissing a link the rep sent takes the card away and leaves what the shopper was typing', async ({ page, browser }, testInfo) => {
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
+  await shopper.goto('/checkout');
+  await waitForHydration(shopper, true);
+  await shopper.getByLabel('Email').fill('half-typed@example.com');
+  let navigations = 0;
+  shopper.on('framenavigated', () => navigations++);
+
+  await signInLive(page);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  const linkForm = page.locator('form.link-form');
+  await linkForm.getByLabel('Page').fill('/products/helmet-urban');
+  await linkForm.getByRole('button', { name: 'Send link' }).click();
+
+  const card = shopper.getByTestId('pushed-link');
+  await expect(card).toBeVisible({ timeout: 2000 });
+  await card.getByRole('button', { name: /^Dismiss the link/ }).click();
+  await expect(card).toHaveCount(0);
+  await expect(shopper.getByLabel('Email')).toHaveValue('half-typed@example.com');
+  expect(navigations, 'no page load').toBe(0);
+  await context.close();
+});
+
 test('the active carts list shows a new cart and highlights its changes live', async ({ page, browser }, testInfo) => {
   await signInLive(page);
   const { context, shopper, code } = await shopperWithCart(browser, testInfo);

@@ -16,6 +16,19 @@ pub fn AssistPanel() -> impl IntoView {
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     live::listen(state);
     let banner_dismissed = RwSignal::new(false);
+    // Sent from the card's own field rather than through `ActionForm` (whose reading of any
+    // form's data would be part of every shopper's download): the page stays as it is,
+    // typed fields included, and only the card goes.
+    let dismiss = ServerAction::<DismissLink>::new();
+    Effect::watch(
+        move || dismiss.value().get(),
+        move |outcome, _, _| {
+            if outcome.is_some() {
+                state.revision.update(|r| *r += 1);
+            }
+        },
+        false,
+    );
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -47,6 +60,7 @@ pub fn AssistPanel() -> impl IntoView {
                             .links
                             .into_iter()
                             .map(|link| {
+                                let link_id = link.link_id;
                                 let note = (!link.note.is_empty()).then(|| view! { <p class="note">{link.note.clone()}</p> });
                                 let title = link
                                     .preview
@@ -71,10 +85,15 @@ pub fn AssistPanel() -> impl IntoView {
                                         </p>
                                         {price}
                                         {note}
-                                        // A plain form post, with or without JavaScript (the
-                                        // page comes back without the card): an action here
-                                        // would add its code to every shopper's download.
-                                        <form method="post" action=DismissLink::PATH class="dismiss-link">
+                                        <form
+                                            method="post"
+                                            action=DismissLink::PATH
+                                            class="dismiss-link"
+                                            on:submit=move |event: leptos::ev::SubmitEvent| {
+                                                event.prevent_default();
+                                                dismiss.dispatch(DismissLink { link_id });
+                                            }
+                                        >
                                             <input type="hidden" name="link_id" value=link.link_id.to_string()/>
                                             <button type="submit" class="secondary" aria-label=format!("Dismiss the link to {title}")>"Dismiss"</button>
                                         </form>

@@ -72,13 +72,23 @@ pub fn provide_cart_state() {
                 return;
             };
             match outcome {
-                Some(Ok(cart)) => {
-                    let name = cart
+                Some(Ok(added)) => {
+                    let name = added
                         .lines
                         .iter()
                         .find(|line| line.product_id == product_id)
                         .map_or_else(|| "it".to_string(), |line| line.name.clone());
                     notice.set(Some(Notice::Added { product_id, name }));
+                    // The answer is the cart as it is now: shown at once (the badge counts
+                    // without another round trip), keeping who is helping, which only the
+                    // page's own load asks for; then loaded again behind it.
+                    let mut now = added.clone();
+                    now.rep_viewing = cart
+                        .get_untracked()
+                        .and_then(Result::ok)
+                        .flatten()
+                        .and_then(|shown| shown.rep_viewing);
+                    cart.set(Some(Ok(Some(now))));
                     revision.update(|r| *r += 1);
                 }
                 Some(Err(error)) => {
