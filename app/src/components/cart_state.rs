@@ -116,33 +116,36 @@ pub fn provide_cart_state() {
 impl CartState {
     /// Says how `action` (a change to the cart made elsewhere on the page, such as the cart
     /// page's quantity forms) went, with `done` on success, and refetches the cart.
-    pub fn watch_outcome<A>(
+    pub fn watch_outcome<A: CartChange>(
         &self,
         action: ServerAction<A>,
         done: impl Fn(&CartView) -> String + 'static,
-    ) where
-        A: leptos::server_fn::ServerFn<Output = CartView, Error = AppError>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-    {
+    ) {
         watch_outcome(action, self.revision, self.notice, done);
     }
 }
 
-fn watch_outcome<A>(
-    action: ServerAction<A>,
-    revision: RwSignal<u64>,
-    notice: RwSignal<Option<Notice>>,
-    done: impl Fn(&CartView) -> String + 'static,
-) where
+/// A server function that changes the cart and answers with it.
+pub trait CartChange:
+    leptos::server_fn::ServerFn<Output = CartView, Error = AppError> + Clone + Send + Sync + 'static
+{
+}
+
+impl<A> CartChange for A where
     A: leptos::server_fn::ServerFn<Output = CartView, Error = AppError>
         + Clone
         + Send
         + Sync
-        + 'static,
+        + 'static
 {
+}
+
+fn watch_outcome<A: CartChange>(
+    action: ServerAction<A>,
+    revision: RwSignal<u64>,
+    notice: RwSignal<Option<Notice>>,
+    done: impl Fn(&CartView) -> String + 'static,
+) {
     Effect::watch(
         move || action.value().get(),
         move |outcome, _, _| match outcome {
