@@ -3,9 +3,13 @@
 # catalog and a product page, as a browser asks for them (Accept-Encoding: br) and without
 # compression; the catalog and the cart page with many different shoppers' cart cookies
 # (one per request, rotated; never one reused); and the rep's active-carts page. Against the
-# release server on its own database, Redis prefix and port. Figures only, never a pass/fail.
+# release server on its own database, Redis prefix and port. Then, alone on the machine, the
+# Playwright page-weight check: the bytes of a first visit, and (`WEIGHT_RUNS` first visits)
+# when an add answers on the catalog with the CPU throttled 4×. Figures only, never a pass/fail.
 source "$(dirname "$0")/lib.sh"
 apt_install wrk
+ensure_node_packages
+ensure_browser
 cd "$ROOT"
 [ -x target/release/server ] || build_release
 run_id="pages_$(date +%s)_$$"
@@ -83,3 +87,10 @@ curl -fsS -o /dev/null -c "$work/staff" -H "Origin: ${origin}" \
 staff_cookie="$(awk '$6 == "tandem_staff" {print $7; exit}' "$work/staff")"
 log "a signed-in rep"
 measure "admin active carts, br" "/admin" -H "Accept-Encoding: br" -H "Cookie: tandem_staff=${staff_cookie}"
+
+# A first-time shopper in Chromium, nothing else running: the page weight, and the throttled
+# catalog's add, repeated (each a new browser context) for its spread.
+log "first visits in Chromium (weight.spec.ts, one worker, CPU x4 runs: ${WEIGHT_RUNS:-7})"
+(cd end2end && BASE_URL="$origin" WEIGHT_RUNS="${WEIGHT_RUNS:-7}" \
+  npx playwright test weight.spec.ts --project=hydrated --workers=1 --reporter=line) |
+  grep -E 'first visit|CPU|/pkg/'

@@ -39,6 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrateAtOnce/>
                 <HydrationScripts options=scripts islands=true/>
                 {staff_page.then(ConsoleKeepsItsResources)}
+                {(!staff_page).then(PreloadSplitLoader)}
                 <MetaTags/>
             </head>
             <body>
@@ -69,6 +70,20 @@ fn HydrateAtOnce() -> impl IntoView {
         run(); return 0; }; }";
     let nonce = leptos::nonce::use_nonce();
     view! { <script type="module" nonce=nonce>{SCRIPT}</script> }
+}
+
+/// The shopper's js imports the wasm-split loader (`__wasm_split.<hash>.js`, named by
+/// Leptos from the build's hash file): named here, the browser fetches it with the js
+/// rather than after it, once the js has been parsed (on a phone's CPU, 100–300 ms later).
+/// Leptos names it itself only on pages with a lazy island (the cart page).
+#[allow(non_snake_case)]
+fn PreloadSplitLoader() -> impl IntoView {
+    let href = use_context::<leptos::WasmSplitManifest>().and_then(|manifest| {
+        manifest
+            .0
+            .try_with_value(|(pkg_dir, _, loader)| format!("{pkg_dir}/{loader}"))
+    });
+    href.map(|href| view! { <link rel="modulepreload" href=href crossorigin=""/> })
 }
 
 /// Resources and islands. The browser numbers the resources it makes in order and reads

@@ -1,3 +1,4 @@
+import { Page } from '@playwright/test';
 import { test, expect, isHydrated, waitForHydration } from './fixtures';
 
 // What a first-time shopper downloads before the catalog is interactive, and how long a
@@ -5,6 +6,10 @@ import { test, expect, isHydrated, waitForHydration } from './fixtures';
 // benchmark note, not as timings here); what is asserted is that the files are sent as
 // they were compressed at build time, named by content and kept for good, and that a
 // throttled add still goes through the hydrated app rather than a full form post.
+
+// Playwright's trace snapshots the page at every step: inside a throttled page that alone
+// would take hundreds of milliseconds of the measure.
+test.use({ trace: 'off' });
 
 test('a first visit downloads the wasm and js compressed, named by content and kept for good', async ({ page }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'scripts only run with JavaScript');
@@ -33,21 +38,91 @@ test('a first visit downloads the wasm and js compressed, named by content and k
     expect(new URL(asset.url).pathname, 'a content hash in the name').toMatch(/\.[\w-]{8,}\.(wasm|js)$/);
     expect(new URL(asset.url).pathname, 'no staff code').not.toMatch(/\/pkg\/(split_|chunk_)/);
   }
+  // Every script the page runs is named in its head, so none waits for another to be parsed
+  // before it is fetched.
+  const preloaded = await page.locator('link[rel="modulepreload"]').evaluateAll((links) =>
+    links.map((link) => new URL((link as HTMLLinkElement).href).pathname),
+  );
+  for (const script of assets.filter((asset) => asset.url.endsWith('.js'))) {
+    expect(preloaded, 'preloaded in the head').toContain(new URL(script.url).pathname);
+  }
 });
 
-test('with the CPU four times slower the catalog adds through the hydrated app', async ({ page }, testInfo) => {
+// Timed by the page's own clock (milliseconds since navigation began): when the app took
+// over, and when the badge showed the add. The tap is a real mouse event sent the moment the
+// app is ready, as a shopper's finger would; Playwright's `click()` is not used for the timing
+// because its checks run its own large script inside the throttled page first. Each run is a
+// first visit (a new browser context, nothing cached). `WEIGHT_RUNS` repeats it: the
+// benchmark (`scripts/bench-pages.sh`) runs it alone on the machine and prints the spread.
+test('with the CPU four times slower the catalog adds through the hydrated app', async ({ browser }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'hydration needs JavaScript');
+  const runs = Number(process.env.WEIGHT_RUNS ?? 1);
+  test.setTimeout(30_000 * runs);
+  const added: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+    const timing = await throttledFirstAdd(await context.newPage());
+    await context.close();
+    console.log(
+      `CPU ×4, by the page's clock: catalog hydrated after ${timing.hydratedAt} ms, ` +
+        `add answered after ${timing.addedAt} ms (test's wall clock: ${timing.wallClock} ms)`,
+    );
+    expect(timing.navigations, 'no full form post').toBe(0);
+    added.push(timing.addedAt);
+  }
+  if (runs > 1) {
+    added.sort((a, b) => a - b);
+    console.log(
+      `CPU ×4, ${runs} first visits: add answered after ${added[0]} ms (fastest), ` +
+        `${added[Math.floor(runs / 2)]} ms (median), ${added[runs - 1]} ms (slowest)`,
+    );
+  }
+});
+
+/** Opens the catalog with the CPU throttled 4× and adds a helmet as soon as the app is ready. */
+async function throttledFirstAdd(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as any;
+    let hydrated = false;
+    let readyAt: (at: number) => void = () => {};
+    w.__timedReady = new Promise<number>((resolve) => (readyAt = resolve));
+    Object.defineProperty(w, '__tandemHydrated', {
+      configurable: true,
+      get: () => hydrated,
+      set: (value) => {
+        hydrated = value;
+        if (value === true) readyAt(performance.now());
+      },
+    });
+    w.__timedAdded = new Promise<number>((resolve) => {
+      const badgeSaysOne = () =>
+        document.querySelector('[data-testid="cart-count"]')?.textContent?.trim() === '1';
+      const watch = () =>
+        new MutationObserver(() => {
+          if (badgeSaysOne()) resolve(performance.now());
+        }).observe(document.body, { childList: true, characterData: true, subtree: true });
+      if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch);
+      else watch();
+    });
+  });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  const started = Date.now();
-  await page.goto('/');
-  await waitForHydration(page, true);
-  const hydratedAfter = Date.now() - started;
   let navigations = 0;
+  const started = Date.now();
+  await page.goto('/', { waitUntil: 'commit' });
   page.on('framenavigated', () => navigations++);
-  await page.getByRole('button', { name: 'Add Aero Road Helmet to cart' }).click();
+  const hydratedAt = await page.evaluate(() => (window as any).__timedReady as Promise<number>);
+  const button = await page.evaluate(() => {
+    const named = (b: Element) => b.textContent?.replace(/\s+/g, ' ').trim() === 'Add Aero Road Helmet to cart';
+    const found = [...document.querySelectorAll('button')].find(named);
+    if (!found) throw new Error('no add button for Aero Road Helmet');
+    found.scrollIntoView({ block: 'center' });
+    const box = found.getBoundingClientRect();
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  });
+  await page.mouse.click(button.x, button.y);
+  const addedAt = await page.evaluate(() => (window as any).__timedAdded as Promise<number>);
+  const wallClock = Date.now() - started;
   await expect(page.getByTestId('cart-count')).toHaveText('1');
-  const addedAfter = Date.now() - started;
-  console.log(`CPU ×4: catalog hydrated after ${hydratedAfter} ms, add answered after ${addedAfter} ms`);
-  expect(navigations, 'no full form post').toBe(0);
-});
+  return { hydratedAt: Math.round(hydratedAt), addedAt: Math.round(addedAt), wallClock, navigations };
+}

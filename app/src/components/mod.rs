@@ -9,6 +9,7 @@ pub mod header;
 pub mod live;
 pub mod loaded;
 pub mod order_lines;
+pub mod product_picture;
 #[cfg(any(feature = "hydrate", feature = "csr"))]
 pub mod ready;
 pub mod response_status;

@@ -75,20 +75,6 @@ pub struct Catalog {
     pub products: Vec<ProductSummary>,
 }
 
-impl ProductSummary {
-    /// Where the product's picture is served from.
-    pub fn image_url(&self) -> String {
-        image_url(&self.slug)
-    }
-}
-
-impl ProductDetail {
-    /// Where the product's picture is served from.
-    pub fn image_url(&self) -> String {
-        image_url(&self.slug)
-    }
-}
-
 /// A product slug as addresses carry it: 1 to 80 lowercase letters, digits and dashes.
 pub fn is_slug(text: &str) -> bool {
     !text.is_empty()
@@ -105,9 +91,10 @@ pub fn image_url(slug: &str) -> String {
     format!("/images/products/{slug}.svg?v={PICTURES_VERSION:08x}")
 }
 
-/// The version of the product drawings: a hash of the source that draws them (the server's
-/// `images.rs`), so it moves whenever they change, with nothing to remember to bump.
-pub const PICTURES_VERSION: u32 = fnv1a(include_str!("../../../server/src/images.rs"));
+/// The version of the product drawings: a hash of the source that draws them
+/// (`components/product_picture.rs`), so it moves whenever they change, with nothing to
+/// remember to bump.
+pub const PICTURES_VERSION: u32 = fnv1a(include_str!("../components/product_picture.rs"));
 
 const fn fnv1a(text: &str) -> u32 {
     let bytes = text.as_bytes();

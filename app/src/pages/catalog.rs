@@ -8,6 +8,7 @@ use crate::api::catalog::list_products;
 use crate::components::add_to_cart::{AddToCartForm, FormSeed};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
+use crate::components::product_picture::ProductPicture;
 use crate::model::catalog::{Catalog, ProductSummary};
 use crate::model::money::format_cents;
 
@@ -75,7 +76,7 @@ fn ProductCard(product: ProductSummary) -> impl IntoView {
             // The picture links to the product too, for pointers; keyboards and screen
             // readers use the name's link below (one stop per product, not two).
             <a href=href.clone() tabindex="-1" aria-hidden="true">
-                <img src=product.image_url() alt="" width="240" height="180" loading="lazy"/>
+                <ProductPicture slug=product.slug.clone() width=240 height=180/>
             </a>
             <h2>
                 <a href=href>{product.name.clone()}</a>

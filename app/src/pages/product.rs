@@ -8,6 +8,7 @@ use crate::api::catalog::get_product;
 use crate::components::add_to_cart::{AddToCartForm, FormSeed};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
+use crate::components::product_picture::ProductPicture;
 use crate::model::money::format_cents;
 
 /// `/products/:slug`.
@@ -28,7 +29,7 @@ pub fn ProductPage() -> impl IntoView {
                         view! {
                             <Title text=format!("{} · Tandem Cycles", product.name)/>
                             <article class="product-detail">
-                                <img src=product.image_url() alt="" width="480" height="360"/>
+                                <ProductPicture slug=product.slug.clone() width=480 height=360/>
                                 <div>
                                     <p class="category">
                                         <a href=format!("/?category={}", product.category)>
