@@ -91,6 +91,9 @@ measure "admin active carts, br" "/admin" -H "Accept-Encoding: br" -H "Cookie: t
 # A first-time shopper in Chromium, nothing else running: the page weight, and the throttled
 # catalog's add, repeated (each a new browser context) for its spread.
 log "first visits in Chromium (weight.spec.ts, one worker, CPU x4 runs: ${WEIGHT_RUNS:-7})"
+# Figures only: a failed check is reported with where to read why, and the script goes on.
 (cd end2end && BASE_URL="$origin" WEIGHT_RUNS="${WEIGHT_RUNS:-7}" \
-  npx playwright test weight.spec.ts --project=hydrated --workers=1 --reporter=line) |
-  grep -E 'first visit|CPU|/pkg/'
+  npx playwright test weight.spec.ts --project=hydrated --workers=1 --reporter=line) \
+  > target/bench-pages-weight.log 2>&1 ||
+  log "weight.spec.ts failed: see target/bench-pages-weight.log"
+grep -E 'first visit|CPU|/pkg/' target/bench-pages-weight.log || true

@@ -26,6 +26,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     };
     #[cfg(not(feature = "ssr"))]
     let scripts = options.clone();
+    #[cfg(feature = "ssr")]
+    let split_loader = (!staff_page).then(|| PreloadSplitLoader(&options));
+    #[cfg(not(feature = "ssr"))]
+    let split_loader = ();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,7 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrateAtOnce/>
                 <HydrationScripts options=scripts islands=true/>
                 {staff_page.then(ConsoleKeepsItsResources)}
-                {(!staff_page).then(PreloadSplitLoader)}
+                {split_loader}
                 <MetaTags/>
             </head>
             <body>
@@ -58,8 +62,8 @@ fn is_staff_page() -> bool {
 }
 
 /// Leptos' islands script starts hydrating when the browser is next idle
-/// (`requestIdleCallback`, with no time limit): on a slow phone, with the page's pictures
-/// still decoding, that came 300 ms after the page was parsed, the catalog's add-to-cart
+/// (`requestIdleCallback`, with no time limit): on a slow phone, with the page still being
+/// laid out and drawn, that came 300 ms after the page was parsed, the catalog's add-to-cart
 /// buttons doing nothing meanwhile. This script, run just before it (module scripts run in
 /// order), makes that one wait end at once.
 #[component]
@@ -72,18 +76,15 @@ fn HydrateAtOnce() -> impl IntoView {
     view! { <script type="module" nonce=nonce>{SCRIPT}</script> }
 }
 
-/// The shopper's js imports the wasm-split loader (`__wasm_split.<hash>.js`, named by
-/// Leptos from the build's hash file): named here, the browser fetches it with the js
-/// rather than after it, once the js has been parsed (on a phone's CPU, 100–300 ms later).
-/// Leptos names it itself only on pages with a lazy island (the cart page).
+/// The shopper's js imports the wasm-split loader ([`crate::server::split_loader`]): named
+/// here, the browser fetches it with the js rather than once the js has been parsed (on a
+/// phone's CPU, 100–300 ms later). Leptos names it itself only on pages with a lazy island.
+#[cfg(feature = "ssr")]
 #[allow(non_snake_case)]
-fn PreloadSplitLoader() -> impl IntoView {
-    let href = use_context::<leptos::WasmSplitManifest>().and_then(|manifest| {
-        manifest
-            .0
-            .try_with_value(|(pkg_dir, _, loader)| format!("{pkg_dir}/{loader}"))
-    });
-    href.map(|href| view! { <link rel="modulepreload" href=href crossorigin=""/> })
+fn PreloadSplitLoader(options: &LeptosOptions) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    crate::server::split_loader::href(options)
+        .map(|href| view! { <link rel="modulepreload" href=href crossorigin="" nonce=nonce/> })
 }
 
 /// Resources and islands. The browser numbers the resources it makes in order and reads

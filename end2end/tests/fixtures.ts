@@ -38,16 +38,7 @@ export const test = base.extend<{ consoleProblems: string[]; sidewaysScroll: str
   ],
   consoleProblems: [
     async ({ page }, use, testInfo) => {
-      const problems: string[] = [];
-      const jsOff = testInfo.project.use.javaScriptEnabled === false;
-      page.on('console', (message) => {
-        const text = message.text();
-        if (EXPECTED_REFUSAL.test(text) || (jsOff && UNUSED_WASM_PRELOAD.test(text))) return;
-        if (message.type() === 'error' || message.type() === 'warning') {
-          problems.push(`${message.type()}: ${text}`);
-        }
-      });
-      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+      const problems = watchConsole(page, testInfo.project.use.javaScriptEnabled !== false);
       await use(problems);
       expect(problems, 'console errors or warnings').toEqual([]);
     },
@@ -56,6 +47,23 @@ export const test = base.extend<{ consoleProblems: string[]; sidewaysScroll: str
 });
 
 export { expect };
+
+/**
+ * The errors and warnings `page` logs and the exceptions it throws, as they happen (for pages
+ * a test opens in a context of its own; the `page` fixture is watched already).
+ */
+export function watchConsole(page: Page, javaScriptEnabled: boolean): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (EXPECTED_REFUSAL.test(text) || (!javaScriptEnabled && UNUSED_WASM_PRELOAD.test(text))) return;
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.push(`${message.type()}: ${text}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
 
 /** True in the project that runs the wasm client. */
 export function isHydrated(testInfo: { project: { use: { javaScriptEnabled?: boolean } } }): boolean {

@@ -3,7 +3,8 @@
 //! small picture (the link cards a rep sends).
 
 use app::components::product_picture::drawing_file;
-use app::model::catalog::{is_slug, PICTURES_VERSION};
+use app::model::catalog::PICTURES_VERSION;
+use app::model::text::is_slug;
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

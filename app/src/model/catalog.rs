@@ -75,15 +75,6 @@ pub struct Catalog {
     pub products: Vec<ProductSummary>,
 }
 
-/// A product slug as addresses carry it: 1 to 80 lowercase letters, digits and dashes.
-pub fn is_slug(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 80
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 /// Where the picture of the product `slug` is served from. The URL carries the version of
 /// the drawings, so the server can let browsers keep a picture for good: a change to the
 /// drawings is a new URL.

@@ -50,7 +50,18 @@ mod tests {
     #[test]
     fn slugs_are_lowercase_words_joined_by_single_dashes() {
         assert!(is_slug("helmet-aero"));
-        for bad in ["", "-a", "a-", "a--b", "A", "a\0", "a/b", &"a".repeat(81)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "A",
+            "a\0",
+            "a/b",
+            "../etc/passwd",
+            "<script>",
+            &"a".repeat(81),
+        ] {
             assert!(!is_slug(bad), "{bad:?}");
         }
     }

@@ -16,6 +16,7 @@ pub mod redis_store;
 pub mod seed;
 pub mod shopper;
 pub mod site_pages;
+pub mod split_loader;
 pub mod staff;
 pub mod staff_cache;
 pub mod state;

@@ -6,7 +6,7 @@
 //! it holds their secret session and cart tokens, so nobody else can name their page, and
 //! any cookie that changes (a new cart, a form post's stamp) makes it a new page.
 
-use app::model::catalog::is_slug;
+use app::model::text::is_slug;
 use app::server::shopper::CART_COOKIE;
 use axum::extract::Request;
 use axum::http::header::COOKIE;
