@@ -14,21 +14,29 @@ test.use({ trace: 'off' });
 test('a first visit downloads the wasm and js compressed, named by content and kept for good', async ({ page }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'scripts only run with JavaScript');
   const assets: { url: string; bytes: number; encoding?: string; caching?: string }[] = [];
-  page.on('response', async (response) => {
+  // Each response is read as it comes; all are read before they are counted.
+  const reading: Promise<void>[] = [];
+  page.on('response', (response) => {
     const url = response.url();
     if (!/\/pkg\/.*\.(wasm|js)$/.test(new URL(url).pathname)) return;
-    const sizes = await response.request().sizes();
-    const headers = await response.allHeaders();
-    assets.push({
-      url,
-      bytes: sizes.responseBodySize,
-      encoding: headers['content-encoding'],
-      caching: headers['cache-control'],
-    });
+    reading.push(
+      (async () => {
+        const sizes = await response.request().sizes();
+        const headers = await response.allHeaders();
+        assets.push({
+          url,
+          bytes: sizes.responseBodySize,
+          encoding: headers['content-encoding'],
+          caching: headers['cache-control'],
+        });
+      })(),
+    );
   });
   await page.goto('/');
   await waitForHydration(page, true);
-  expect(assets.length).toBeGreaterThan(0);
+  await Promise.all(reading);
+  expect(assets.filter((asset) => asset.url.endsWith('.wasm')).length, 'the wasm').toBeGreaterThan(0);
+  expect(assets.filter((asset) => asset.url.endsWith('.js')).length, 'the js').toBeGreaterThan(0);
   const total = assets.reduce((sum, asset) => sum + asset.bytes, 0);
   console.log(`first visit of the catalog: ${total} bytes of wasm + js over the wire`);
   for (const asset of assets) {

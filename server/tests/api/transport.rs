@@ -318,14 +318,23 @@ async fn metrics_are_served_on_their_own_address_in_prometheus_format() {
         .await;
     let cookie = app.staff_cookie("ava", "rep-demo-pass").await;
     let _socket = websocket(&app, &cookie).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let metrics_address = app.metrics_address.expect("metrics are on");
-    let text = reqwest::get(format!("http://{metrics_address}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The relay counts cart events it hears from Postgres; the process may not be listening
+    // yet when the first add is made, so the cart changes until one is heard (at most 10 s).
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = reqwest::get(format!("http://{metrics_address}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("tandem_events_relayed_total") {
+            break;
+        }
+        app.add_to_cart(&shopper, "socks-stripes", 1).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     for name in [
         "tandem_server_fn_seconds_bucket",
         "tandem_live_sockets",
