@@ -73,6 +73,8 @@ test('a live update does not wipe what the rep is typing', async ({ page, browse
   await page.getByLabel('Find a cart').fill(code);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  const repQuantity = page.getByLabel('Quantity of Summer Gloves');
+  await repQuantity.fill('3');
   await page.getByLabel('Search products').fill('aero');
   await expect(page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" })).toBeVisible();
   await page.getByLabel(/^Amount/).fill('5');
@@ -89,6 +91,64 @@ test('a live update does not wipe what the rep is typing', async ({ page, browse
   await expect(page.getByLabel(/^Amount/)).toHaveValue('5');
   await expect(page.getByLabel('Reason')).toHaveValue('loyal customer');
   await expect(page.getByLabel('Note')).toHaveValue('have a look');
+  // The rep is still in the field they were typing into, with the cursor where it was.
+  await expect(page.getByLabel('Note')).toBeFocused();
+  await page.keyboard.type(', please');
+  await expect(page.getByLabel('Note')).toHaveValue('have a look, please');
+  // The quantity the rep typed stays typed beside the one the shopper chose, and is what
+  // the cart gets when the rep sets it; then the field follows the cart again.
+  await expect(repQuantity).toHaveValue('3');
+  await page.locator('tr[data-product="gloves-summer"]').getByRole('button', { name: 'Set' }).click();
+  await expect(page.locator('tr[data-product="gloves-summer"] .quantity')).toHaveText('3');
+  await expect(shopper.getByLabel('Quantity of Summer Gloves')).toHaveValue('3', { timeout: 2000 });
+  await shopper.getByLabel('Quantity of Summer Gloves').fill('5');
+  await shopper.locator('tr[data-product="gloves-summer"]').getByRole('button', { name: 'Update' }).click();
+  await expect(page.locator('tr[data-product="gloves-summer"] .quantity')).toHaveText('5', { timeout: 1000 });
+  await expect(repQuantity).toHaveValue('5');
+  await context.close();
+});
+
+test('a line going from above the one being typed into leaves the typing and the focus, for shopper and rep alike', async ({ page, browser }, testInfo) => {
+  const { context, shopper, code } = await shopperWithCart(browser, testInfo);
+  await shopper.getByText('Email me a link to this cart').click();
+  await shopper.getByLabel('Email').fill('half-typed@example.com');
+  await signInLive(page);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  await page.getByLabel('Search products').fill('aero');
+  await page.getByRole('button', { name: "Add Aero Road Helmet to the shopper's cart" }).click();
+  await expect(shopper.locator('tr[data-product="helmet-aero"]')).toBeVisible({ timeout: 2000 });
+  await expect(shopper.getByTestId('subtotal')).toHaveText('$188.00');
+
+  // Both are typing into the helmet's line, below the gloves'.
+  const shopperHelmet = shopper.getByLabel('Quantity of Aero Road Helmet');
+  const repHelmet = page.getByLabel('Quantity of Aero Road Helmet');
+  await shopperHelmet.fill('2');
+  await repHelmet.fill('3');
+  // The gloves go, from the shopper's other tab: both pages redraw without them.
+  const otherTab = await context.newPage();
+  await otherTab.goto('/cart');
+  await waitForHydration(otherTab, true);
+  await otherTab.getByRole('button', { name: 'Remove Summer Gloves from cart' }).click();
+  await expect(shopper.locator('tr[data-product="gloves-summer"]')).toHaveCount(0, { timeout: 2000 });
+  await expect(page.locator('tr[data-product="gloves-summer"]')).toHaveCount(0, { timeout: 2000 });
+
+  await expect(shopperHelmet).toHaveValue('2');
+  await expect(shopperHelmet).toBeFocused();
+  await expect(shopper.getByLabel('Email')).toHaveValue('half-typed@example.com');
+  await expect(repHelmet).toHaveValue('3');
+  await expect(repHelmet).toBeFocused();
+  // The shopper sends theirs; the rep's stays typed until the rep sends it.
+  await shopper.keyboard.press('Enter');
+  await expect(shopper.getByTestId('subtotal')).toHaveText('$318.00');
+  await expect(page.locator('tr[data-product="helmet-aero"] .quantity')).toHaveText('2', { timeout: 1000 });
+  await expect(repHelmet).toHaveValue('3');
+  await expect(repHelmet).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('tr[data-product="helmet-aero"] .quantity')).toHaveText('3');
+  await expect(shopperHelmet).toHaveValue('3', { timeout: 2000 });
+  await expect(shopper.getByTestId('subtotal')).toHaveText('$477.00');
   await context.close();
 });
 

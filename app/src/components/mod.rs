@@ -10,6 +10,7 @@ pub mod live;
 pub mod loaded;
 pub mod order_lines;
 pub mod product_picture;
+pub mod quantity_field;
 #[cfg(any(feature = "hydrate", feature = "csr"))]
 pub mod ready;
 pub mod response_status;

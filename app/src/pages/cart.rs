@@ -8,6 +8,7 @@ use crate::api::checkout::EmailCartLink;
 use crate::components::cart_state::{use_cart_state, CartState, Notice};
 use crate::components::error_notice::ErrorNotice;
 use crate::components::loaded::load;
+use crate::components::quantity_field::{QuantityDrafts, QuantityField};
 use crate::error::AppError;
 use crate::model::cart::{CartLine, CartView};
 use crate::model::catalog::StoreContact;
@@ -35,10 +36,13 @@ pub fn CartPage() -> impl IntoView {
     }
 }
 
-/// The cart as it is now: an island, redrawn after each change here or by a rep. It
-/// hydrates `first` (what the server rendered), then follows the page's cart. Its code is
-/// fetched when the cart is opened, not with the catalog. (The staff console's wasm is not
-/// split, and does not hydrate storefront pages: there it is a plain component.)
+/// The cart as it is now: an island, following the page's cart after each change here or by
+/// a rep. It hydrates `first` (what the server rendered), then follows the page's cart. Its
+/// code is fetched when the cart is opened, not with the catalog. (The staff console's wasm
+/// is not split, and does not hydrate storefront pages: there it is a plain component.)
+///
+/// A change redraws only what changed: lines are kept by product, so a field being typed
+/// into (a quantity, the email for a link) keeps its text and the cursor.
 #[cfg_attr(not(feature = "console"), island(lazy))]
 #[cfg_attr(feature = "console", component)]
 fn CartShown(
@@ -52,6 +56,9 @@ fn CartShown(
     };
     state.watch_outcome(actions.set, |_| "Quantity updated.".to_string());
     state.watch_outcome(actions.remove, |_| "Removed from your cart.".to_string());
+    let drafts = QuantityDrafts::new(actions.set, |sent: &SetQuantity| {
+        (sent.product_id, sent.quantity.clone())
+    });
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
         hydrated.set(true);
@@ -59,28 +66,60 @@ fn CartShown(
         crate::components::ready::mark_ready();
     });
     // While a refetch is under way the cart keeps its last value.
-    let cart = move || {
+    let cart = Memo::new(move |_| {
         hydrated
             .get()
             .then(|| state.cart.get())
             .flatten()
             .unwrap_or_else(|| first.clone())
-    };
+    });
+    let with_lines = Memo::new(move |_| {
+        cart.with(|cart| cart.as_ref().ok().cloned().flatten())
+            .filter(|cart| !cart.lines.is_empty())
+    });
+    Effect::new(move |_| {
+        with_lines.with(|cart| {
+            if let Some(cart) = cart {
+                let lines: Vec<i64> = cart.lines.iter().map(|line| line.product_id).collect();
+                drafts.keep_only_lines(cart.cart_id, &lines);
+            }
+        })
+    });
+    // What is drawn is chosen by the cart's kind, so a change within a cart with lines
+    // is not a new drawing.
+    let kind = Memo::new(move |_| {
+        cart.with(|cart| match cart {
+            Ok(Some(cart)) if !cart.lines.is_empty() => Shown::Lines,
+            Ok(Some(cart)) => Shown::Empty(Some(cart.help_code.clone())),
+            Ok(None) => Shown::Empty(None),
+            Err(error) => Shown::Failed(error.clone()),
+        })
+    });
     move || {
         let contact = contact.clone();
-        match cart() {
-            Ok(Some(cart)) if !cart.lines.is_empty() => {
-                view! { <CartContents cart state actions contact/> }.into_any()
+        match kind.get() {
+            Shown::Lines => view! {
+                <CartContents cart=with_lines state actions drafts contact/>
             }
-            Ok(Some(cart)) => view! {
-                <HelpCode code=cart.help_code contact/>
+            .into_any(),
+            Shown::Empty(Some(code)) => view! {
+                <HelpCode code contact/>
                 <EmptyCart/>
             }
             .into_any(),
-            Ok(None) => view! { <EmptyCart/> }.into_any(),
-            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            Shown::Empty(None) => view! { <EmptyCart/> }.into_any(),
+            Shown::Failed(error) => view! { <ErrorNotice error/> }.into_any(),
         }
     }
+}
+
+/// What kind of cart is shown: one with lines, an empty one (with its help code, if there
+/// is a cart), or what went wrong.
+#[derive(Clone, PartialEq)]
+enum Shown {
+    Lines,
+    Empty(Option<String>),
+    Failed(AppError),
 }
 
 #[component]
@@ -119,15 +158,50 @@ struct LineActions {
     remove: ServerAction<RemoveFromCart>,
 }
 
+/// A cart with lines, drawn once and kept up to date as `cart` changes.
 #[component]
 fn CartContents(
-    cart: CartView,
+    cart: Memo<Option<CartView>>,
     state: CartState,
     actions: LineActions,
+    drafts: QuantityDrafts,
     contact: Option<StoreContact>,
 ) -> impl IntoView {
+    let help_code = cart.with_untracked(|cart| {
+        cart.as_ref()
+            .map(|cart| cart.help_code.clone())
+            .unwrap_or_default()
+    });
+    let version =
+        Memo::new(move |_| cart.with(|cart| cart.as_ref().map_or(0, |cart| cart.version)));
+    let cents = move |of: fn(&CartView) -> i64| {
+        move || format_cents(cart.with(|cart| cart.as_ref().map_or(0, of)))
+    };
+    let product_ids = move || {
+        cart.with(|cart| {
+            cart.as_ref().map_or_else(Vec::new, |cart| {
+                cart.lines
+                    .iter()
+                    .map(|line| line.product_id)
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let row = move |product_id: i64| {
+        // The line as it is now; the last one seen while the row is on its way out.
+        let line = Memo::new(move |last: Option<&Option<CartLine>>| {
+            cart.with(|cart| {
+                cart.as_ref()
+                    .and_then(|cart| cart.lines.iter().find(|line| line.product_id == product_id))
+                    .cloned()
+            })
+            .or_else(|| last.cloned().flatten())
+        });
+        line.get_untracked()
+            .map(|first| view! { <CartLineRow first line state actions drafts version/> })
+    };
     view! {
-        <HelpCode code=cart.help_code.clone() contact/>
+        <HelpCode code=help_code contact/>
         <table class="cart-lines stack" data-testid="cart-lines">
             <thead>
                 <tr>
@@ -141,34 +215,33 @@ fn CartContents(
                 </tr>
             </thead>
             <tbody>
-                {cart
-                    .lines
-                    .into_iter()
-                    .map(|line| view! { <CartLineRow line state actions version=cart.version/> })
-                    .collect_view()}
+                <For each=product_ids key=|product_id| *product_id children=row/>
             </tbody>
         </table>
         <dl class="totals">
             <dt>"Subtotal"</dt>
-            <dd data-testid="subtotal">{format_cents(cart.subtotal_cents)}</dd>
-            {cart
-                .discounts
-                .iter()
-                .map(|applied| {
-                    let label = match &applied.product_name {
-                        Some(name) => format!("{} off {} ({})", applied.discount.describe(), name, applied.discount.reason),
-                        None => format!("{} off ({})", applied.discount.describe(), applied.discount.reason),
-                    };
-                    view! {
-                        <dt class="discount">{label}</dt>
-                        <dd class="discount" data-testid="discount">
-                            {format_cents(-applied.taken_cents)}
-                        </dd>
-                    }
+            <dd data-testid="subtotal">{cents(|cart| cart.subtotal_cents)}</dd>
+            {move || {
+                cart.with(|cart| {
+                    cart.iter()
+                        .flat_map(|cart| &cart.discounts)
+                        .map(|applied| {
+                            let label = match &applied.product_name {
+                                Some(name) => format!("{} off {} ({})", applied.discount.describe(), name, applied.discount.reason),
+                                None => format!("{} off ({})", applied.discount.describe(), applied.discount.reason),
+                            };
+                            view! {
+                                <dt class="discount">{label}</dt>
+                                <dd class="discount" data-testid="discount">
+                                    {format_cents(-applied.taken_cents)}
+                                </dd>
+                            }
+                        })
+                        .collect_view()
                 })
-                .collect_view()}
+            }}
             <dt>"Total"</dt>
-            <dd data-testid="total">{format_cents(cart.total_cents)}</dd>
+            <dd data-testid="total">{cents(|cart| cart.total_cents)}</dd>
         </dl>
         <p class="checkout">
             <a href="/checkout" class="button primary">"Checkout"</a>
@@ -206,59 +279,57 @@ fn EmailLink() -> impl IntoView {
     }
 }
 
+/// One line: `first` as the server drew it, then `line` as it changes.
 #[component]
 fn CartLineRow(
-    line: CartLine,
+    first: CartLine,
+    line: Memo<Option<CartLine>>,
     state: CartState,
     actions: LineActions,
-    version: i64,
+    drafts: QuantityDrafts,
+    version: Memo<i64>,
 ) -> impl IntoView {
-    let set_product_id = line.product_id.to_string();
-    let remove_product_id = line.product_id.to_string();
-    let quantity_label = format!("Quantity of {}", line.name);
-    let remove_label = format!("Remove {} from cart", line.name);
-    let product_id = line.product_id;
+    let product_id = first.product_id;
+    let quantity_label = format!("Quantity of {}", first.name);
+    let remove_label = format!("Remove {} from cart", first.name);
+    let now = move |of: fn(&CartLine) -> i64| move || line.with(|line| line.as_ref().map_or(0, of));
+    let quantity = Signal::derive(move || {
+        line.with(|line| line.as_ref().map_or(first.quantity, |line| line.quantity))
+    });
+    let version = move || version.get().to_string();
     let rep_changed = move || {
         state
             .rep_changed
             .with(|changed| changed.contains(&product_id))
     };
+    let discount = move || {
+        let cents = now(|line| line.discount_cents)();
+        (cents > 0).then(|| {
+            view! { <small class="line-discount">{format!(" (−{})", format_cents(cents))}</small> }
+        })
+    };
     view! {
-        <tr data-product=line.slug.clone() class:rep-changed=rep_changed>
+        <tr data-product=first.slug.clone() class:rep-changed=rep_changed>
             <th scope="row">
-                <a href=format!("/products/{}", line.slug)>{line.name.clone()}</a>
+                <a href=format!("/products/{}", first.slug)>{first.name.clone()}</a>
             </th>
-            <td data-label="Price">{format_cents(line.unit_price_cents)}</td>
+            <td data-label="Price">{move || format_cents(now(|line| line.unit_price_cents)())}</td>
             <td data-label="Quantity">
                 <ActionForm action=actions.set attr:class="set-quantity">
-                    <input type="hidden" name="product_id" value=set_product_id/>
-                    <input type="hidden" name="version" value=version.to_string()/>
-                    <input
-                        type="number"
-                        name="quantity"
-                        value=line.quantity.to_string()
-                        min="1"
-                        max="99"
-                        aria-label=quantity_label
-                    />
+                    <input type="hidden" name="product_id" value=product_id.to_string()/>
+                    <input type="hidden" name="version" value=version/>
+                    <QuantityField drafts product_id quantity label=quantity_label/>
                     <button type="submit">"Update"</button>
                 </ActionForm>
             </td>
             <td class="line-total" data-label="Total">
-                {format_cents(line.line_total_cents)}
-                {(line.discount_cents > 0)
-                    .then(|| {
-                        view! {
-                            <small class="line-discount">
-                                {format!(" (−{})", format_cents(line.discount_cents))}
-                            </small>
-                        }
-                    })}
+                {move || format_cents(now(|line| line.line_total_cents)())}
+                {discount}
             </td>
             <td class="wide">
                 <ActionForm action=actions.remove attr:class="remove">
-                    <input type="hidden" name="product_id" value=remove_product_id/>
-                    <input type="hidden" name="version" value=version.to_string()/>
+                    <input type="hidden" name="product_id" value=product_id.to_string()/>
+                    <input type="hidden" name="version" value=version/>
                     <button type="submit" aria-label=remove_label>"Remove"</button>
                 </ActionForm>
             </td>

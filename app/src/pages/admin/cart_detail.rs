@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::layout::CurrentStaff;
 use super::rep_tools::{
-    provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink, Tool,
-    ToolError,
+    provide_rep_actions, use_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls,
+    PushLink, Tool, ToolError,
 };
 use crate::api::admin::{get_cart_detail, get_cart_presence};
 use crate::components::clock::{now_ms, HIGHLIGHT_MS};
@@ -149,6 +149,9 @@ pub fn AdminCartPage() -> impl IntoView {
     let changed_at = StoredValue::new(HashMap::<i64, f64>::new());
     let marks = super::marks::use_cart_marks();
     let draw = move |detail: CartDetail| {
+        // Where the rep was in the drawing about to be replaced.
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        let focused = super::keep_focus::remember(WORKSPACE);
         // The rep has seen this cart now: its marker in the list goes.
         marks.saw(detail.cart.cart_id, detail.cart.version);
         let now = now_ms();
@@ -169,6 +172,11 @@ pub fn AdminCartPage() -> impl IntoView {
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        if let Some(focused) = focused {
+            // Runs once the new drawing is in the page.
+            Effect::new(move |_| super::keep_focus::restore(WORKSPACE, &focused));
+        }
         view! { <CartDetailView detail changed/> }.into_any()
     };
     view! {
@@ -192,6 +200,10 @@ pub fn AdminCartPage() -> impl IntoView {
         </Transition>
     }
 }
+
+/// The part of the page drawn from the cart, where the rep's controls are.
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+const WORKSPACE: &str = ".cart-workspace";
 
 /// Products whose line is new or has a different quantity than before.
 fn changed_lines(before: Option<&CartView>, now: &CartView) -> Vec<i64> {
@@ -339,6 +351,10 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let can_edit = detail.status == "active"
         && use_context::<CurrentStaff>().is_some_and(|staff| staff.has(Role::SalesRep));
     let (cart_id, version) = (cart.cart_id, cart.version);
+    let lines: Vec<i64> = cart.lines.iter().map(|line| line.product_id).collect();
+    use_rep_actions()
+        .quantities
+        .keep_only_lines(cart_id, &lines);
     let tools = can_edit.then(|| {
         view! {
             <AddProduct cart_id version/>

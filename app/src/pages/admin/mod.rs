@@ -6,6 +6,8 @@ pub mod carts;
 #[cfg(any(feature = "ssr", feature = "csr", feature = "console"))]
 pub mod console;
 pub mod events;
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+mod keep_focus;
 pub mod layout;
 pub mod login;
 pub mod marks;

@@ -10,6 +10,7 @@ use crate::api::rep::{
     RepSetQuantity,
 };
 use crate::components::loaded::{load, Loaded};
+use crate::components::quantity_field::{QuantityDrafts, QuantityField};
 use crate::error::AppError;
 use crate::model::admin::{describe_idle, AuditEntry, CartDetail};
 use crate::model::cart::{AppliedDiscount, CartLine};
@@ -51,6 +52,8 @@ pub struct RepActions {
     pub revision: RwSignal<u64>,
     /// What the rep is typing, kept across redraws.
     pub drafts: RepDrafts,
+    /// The quantities the rep is typing into the cart's lines, likewise.
+    pub quantities: QuantityDrafts,
     /// Catalog matches for the search box.
     pub search_results: Loaded<Result<Vec<ProductSummary>, AppError>>,
 }
@@ -108,9 +111,10 @@ pub fn provide_rep_actions() -> RepActions {
             }
         },
     );
+    let set = ServerAction::new();
     let actions = RepActions {
         add: ServerAction::new(),
-        set: ServerAction::new(),
+        set,
         remove: ServerAction::new(),
         discount: ServerAction::new(),
         undiscount: ServerAction::new(),
@@ -119,6 +123,9 @@ pub fn provide_rep_actions() -> RepActions {
         focused: StoredValue::new(0),
         revision: RwSignal::new(0),
         drafts,
+        quantities: QuantityDrafts::new(set, |sent: &RepSetQuantity| {
+            (sent.product_id, sent.quantity.clone())
+        }),
         search_results,
     };
     watch(actions.add, actions, Tool::Add, || {});
@@ -173,7 +180,8 @@ fn watch<A>(
     );
 }
 
-fn use_rep_actions() -> RepActions {
+/// The actions and drafts provided by [`provide_rep_actions`].
+pub fn use_rep_actions() -> RepActions {
     expect_context::<RepActions>()
 }
 
@@ -269,7 +277,7 @@ pub fn LineControls(cart_id: i64, version: i64, line: CartLine) -> impl IntoView
         <ActionForm action=actions.set attr:class="inline">
             <CartFields cart_id version request_id=request_id(actions.set)/>
             <input type="hidden" name="product_id" value=line.product_id.to_string()/>
-            <input type="number" name="quantity" value=line.quantity.to_string() min="1" max="99" aria-label=label/>
+            <QuantityField drafts=actions.quantities product_id=line.product_id quantity=line.quantity label/>
             <button type="submit">"Set"</button>
         </ActionForm>
         <ActionForm action=actions.remove attr:class="inline">
