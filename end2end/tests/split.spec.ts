@@ -71,3 +71,33 @@ test('when split or staff code cannot be fetched, the catalog still works and ev
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Active carts');
   await context.close();
 });
+
+test('a quantity typed on the cart page before its code arrives is still there when it does', async ({ browser }, testInfo) => {
+  test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
+  const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+  const page = await context.newPage();
+  await page.goto('/');
+  await waitForHydration(page, true);
+  await page.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+
+  // The cart's code is held back until the shopper has typed (as on a slow phone).
+  let release = () => {};
+  const typed = new Promise<void>((resolve) => (release = resolve));
+  await context.route((url) => isChunk(url.toString()), async (route) => {
+    await typed;
+    await route.continue();
+  });
+  await page.goto('/cart');
+  const gloves = page.getByLabel('Quantity of Summer Gloves');
+  await gloves.fill('4');
+  release();
+  await waitForHydration(page, true);
+  await expect(gloves).toHaveValue('4');
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+  await gloves.press('Enter');
+  await expect(page.getByTestId('subtotal')).toHaveText('$116.00');
+  expect(navigations, 'changed by the app, not a form post').toBe(0);
+  await context.close();
+});

@@ -114,25 +114,55 @@ impl QuantityDrafts {
 
 /// A line's quantity field: shows `quantity` until something is typed, then what was typed
 /// until the change is answered. Without JavaScript it is a plain field holding `quantity`.
+///
+/// `redrawn` is for a field inside a view drawn again on every change (the rep's): each
+/// drawing sets what the field shows. Otherwise (the shopper's, kept by line) the field is
+/// set only when the cart changes, never as the page hydrates: a shopper who typed before
+/// the page's code arrived keeps what they typed.
 #[component]
 pub fn QuantityField(
     drafts: QuantityDrafts,
     product_id: i64,
     #[prop(into)] quantity: Signal<i32>,
     label: String,
+    #[prop(optional)] redrawn: bool,
 ) -> impl IntoView {
-    // A field drawn again (the rep's view redraws whole) starts from the draft.
+    // A field drawn anew starts from the draft.
     let first = drafts.shown(product_id, quantity.get_untracked());
-    let shown = move || {
-        drafts.dropped.track();
-        drafts.shown(product_id, quantity.get())
-    };
+    let field = NodeRef::<leptos::html::Input>::new();
+    Effect::watch(
+        move || {
+            drafts.dropped.track();
+            quantity.get()
+        },
+        move |quantity, _, _| {
+            if let Some(field) = field.get_untracked() {
+                let shown = drafts.shown(product_id, *quantity);
+                // Only a different value: writing the same one would move the cursor.
+                if field.value() != shown {
+                    field.set_value(&shown);
+                }
+            }
+        },
+        redrawn,
+    );
+    if !redrawn {
+        // Typed before the page's code arrived: a draft like any other.
+        Effect::new(move |_| {
+            if let Some(field) = field.get_untracked() {
+                let typed = field.value();
+                if typed != drafts.shown(product_id, quantity.get_untracked()) {
+                    drafts.keep(product_id, typed);
+                }
+            }
+        });
+    }
     view! {
         <input
             type="number"
             name="quantity"
             value=first
-            prop:value=shown
+            node_ref=field
             on:input=move |event| drafts.keep(product_id, event_target_value(&event))
             min="1"
             max="99"

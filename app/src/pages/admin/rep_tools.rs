@@ -277,7 +277,7 @@ pub fn LineControls(cart_id: i64, version: i64, line: CartLine) -> impl IntoView
         <ActionForm action=actions.set attr:class="inline">
             <CartFields cart_id version request_id=request_id(actions.set)/>
             <input type="hidden" name="product_id" value=line.product_id.to_string()/>
-            <QuantityField drafts=actions.quantities product_id=line.product_id quantity=line.quantity label/>
+            <QuantityField drafts=actions.quantities product_id=line.product_id quantity=line.quantity label redrawn=true/>
             <button type="submit">"Set"</button>
         </ActionForm>
         <ActionForm action=actions.remove attr:class="inline">
