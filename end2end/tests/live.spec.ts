@@ -152,6 +152,31 @@ test('a line going from above the one being typed into leaves the typing and the
   await context.close();
 });
 
+test('a quantity sent from the cart page stays in its field while the cart reloads', async ({ browser }, testInfo) => {
+  const { context, shopper } = await shopperWithCart(browser, testInfo);
+  // The cart's reload after the change is slow (a busy phone network).
+  await context.route((url) => url.pathname === '/api/cart', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  const gloves = shopper.getByLabel('Quantity of Summer Gloves');
+  await gloves.fill('4');
+  const seen = shopper.evaluate(async () => {
+    const field = document.querySelector<HTMLInputElement>('[aria-label="Quantity of Summer Gloves"]')!;
+    const values = new Set<string>();
+    const until = performance.now() + 2500;
+    while (performance.now() < until) {
+      values.add(field.value);
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    return [...values];
+  });
+  await gloves.press('Enter');
+  await expect(shopper.getByTestId('subtotal')).toHaveText('$116.00');
+  expect(await seen).toEqual(['4']);
+  await context.close();
+});
+
 test('dismissing a link the rep sent takes the card away and leaves what the shopper was typing', async ({ page, browser }, testInfo) => {
   const { context, shopper, code } = await shopperWithCart(browser, testInfo);
   await shopper.goto('/checkout');

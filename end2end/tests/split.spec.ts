@@ -101,3 +101,36 @@ test('a quantity typed on the cart page before its code arrives is still there w
   expect(navigations, 'changed by the app, not a form post').toBe(0);
   await context.close();
 });
+
+test('a change to the cart made while the cart page\'s code is on its way shows in its field when it arrives', async ({ browser }, testInfo) => {
+  test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
+  const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+  const page = await context.newPage();
+  await page.goto('/');
+  await waitForHydration(page, true);
+  await page.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+
+  let release = () => {};
+  const changed = new Promise<void>((resolve) => (release = resolve));
+  await context.route((url) => isChunk(url.toString()), async (route) => {
+    await changed;
+    await route.continue();
+  });
+  const listening = page.waitForRequest((request) => request.url().endsWith('/api/cart/live'));
+  await page.goto('/cart');
+  await listening;
+  // Another tab (its code held back too, so its form posts) makes it two gloves; the first
+  // page's header hears it before the cart's own code has come.
+  const otherTab = await context.newPage();
+  await otherTab.goto('/cart');
+  await otherTab.getByLabel('Quantity of Summer Gloves').fill('2');
+  await otherTab.getByRole('button', { name: 'Update' }).click();
+  await expect(otherTab.getByTestId('subtotal')).toHaveText('$58.00');
+  await expect(page.getByTestId('cart-count')).toHaveText('2', { timeout: 3000 });
+  release();
+  await waitForHydration(page, true);
+  await expect(page.getByTestId('subtotal')).toHaveText('$58.00');
+  await expect(page.getByLabel('Quantity of Summer Gloves')).toHaveValue('2');
+  await context.close();
+});

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::api::cart::{get_cart, take_notice, AddToCart};
+use crate::components::action_answers::for_each_answer;
 use crate::components::loaded::{load, Loaded};
 use crate::error::AppError;
 use crate::model::cart::CartView;
@@ -45,63 +46,29 @@ pub fn provide_cart_state() {
     let kept_notice = load(|| (), |_| async { take_notice().await.ok().flatten() });
     let rep_changed = RwSignal::new(Vec::new());
 
-    // Which products the adds in flight are for, oldest first, so each answer names its own
-    // product: every dispatch sets the action's input, and every completion its value (a
-    // quick tap on A then B gets two answers, A's first, as the server applies them in turn).
-    let adding = StoredValue::new(std::collections::VecDeque::<i64>::new());
-    Effect::watch(
-        move || add.input().get().map(|input| input.product_id),
-        move |product_id, _, _| {
-            if let Some(product_id) = *product_id {
-                adding.update_value(|pending| pending.push_back(product_id));
+    // An add is answered beside its button (the notice names the product). Each answer is
+    // paired with its own product: a quick tap on A then B gets two answers, A's first.
+    for_each_answer(
+        add,
+        |input: &AddToCart| input.product_id,
+        move |product_id, outcome| match outcome {
+            Ok(added) => {
+                let name = added
+                    .lines
+                    .iter()
+                    .find(|line| line.product_id == product_id)
+                    .map_or_else(|| "it".to_string(), |line| line.name.clone());
+                notice.set(Some(Notice::Added { product_id, name }));
+                show_answer(cart, revision, added);
+            }
+            Err(error) => {
+                notice.set(Some(Notice::NotAdded {
+                    product_id,
+                    error: error.clone(),
+                }));
+                revision.update(|r| *r += 1);
             }
         },
-        false,
-    );
-    // An add is answered beside its button (the notice names the product).
-    Effect::watch(
-        move || add.value().get(),
-        move |outcome, _, _| {
-            if outcome.is_none() {
-                return;
-            }
-            let Some(product_id) = adding
-                .try_update_value(|pending| pending.pop_front())
-                .flatten()
-            else {
-                return;
-            };
-            match outcome {
-                Some(Ok(added)) => {
-                    let name = added
-                        .lines
-                        .iter()
-                        .find(|line| line.product_id == product_id)
-                        .map_or_else(|| "it".to_string(), |line| line.name.clone());
-                    notice.set(Some(Notice::Added { product_id, name }));
-                    // The answer is the cart as it is now: shown at once (the badge counts
-                    // without another round trip), keeping who is helping, which only the
-                    // page's own load asks for; then loaded again behind it.
-                    let mut now = added.clone();
-                    now.rep_viewing = cart
-                        .get_untracked()
-                        .and_then(Result::ok)
-                        .flatten()
-                        .and_then(|shown| shown.rep_viewing);
-                    cart.set(Some(Ok(Some(now))));
-                    revision.update(|r| *r += 1);
-                }
-                Some(Err(error)) => {
-                    notice.set(Some(Notice::NotAdded {
-                        product_id,
-                        error: error.clone(),
-                    }));
-                    revision.update(|r| *r += 1);
-                }
-                None => {}
-            }
-        },
-        false,
     );
     provide_context(CartState {
         add,
@@ -115,13 +82,14 @@ pub fn provide_cart_state() {
 
 impl CartState {
     /// Says how `action` (a change to the cart made elsewhere on the page, such as the cart
-    /// page's quantity forms) went, with `done` on success, and refetches the cart.
+    /// page's quantity forms) went, with `done` on success, shows the cart it answered with
+    /// and refetches the cart.
     pub fn watch_outcome<A: CartChange>(
         &self,
         action: ServerAction<A>,
         done: impl Fn(&CartView) -> String + 'static,
     ) {
-        watch_outcome(action, self.revision, self.notice, done);
+        watch_outcome(action, self.cart, self.revision, self.notice, done);
     }
 }
 
@@ -140,8 +108,28 @@ impl<A> CartChange for A where
 {
 }
 
+/// Shows the cart a change answered with at once (the badge and the lines change without
+/// another round trip, and a field the change was sent from never shows the cart from before
+/// it), keeping who is helping, which only the page's own load asks for; then loads it again
+/// behind it.
+fn show_answer(
+    cart: Loaded<Result<Option<CartView>, AppError>>,
+    revision: RwSignal<u64>,
+    answered: &CartView,
+) {
+    let mut now = answered.clone();
+    now.rep_viewing = cart
+        .get_untracked()
+        .and_then(Result::ok)
+        .flatten()
+        .and_then(|shown| shown.rep_viewing);
+    cart.set(Some(Ok(Some(now))));
+    revision.update(|r| *r += 1);
+}
+
 fn watch_outcome<A: CartChange>(
     action: ServerAction<A>,
+    cart: Loaded<Result<Option<CartView>, AppError>>,
     revision: RwSignal<u64>,
     notice: RwSignal<Option<Notice>>,
     done: impl Fn(&CartView) -> String + 'static,
@@ -149,9 +137,9 @@ fn watch_outcome<A: CartChange>(
     Effect::watch(
         move || action.value().get(),
         move |outcome, _, _| match outcome {
-            Some(Ok(cart)) => {
-                notice.set(Some(Notice::Done(done(cart))));
-                revision.update(|r| *r += 1);
+            Some(Ok(answered)) => {
+                notice.set(Some(Notice::Done(done(answered))));
+                show_answer(cart, revision, answered);
             }
             Some(Err(error)) => {
                 notice.set(Some(Notice::Failed(error.clone())));

@@ -1,5 +1,6 @@
 //! Pieces of pages reused across them.
 
+pub mod action_answers;
 pub mod add_to_cart;
 pub mod assist;
 pub mod cart_state;

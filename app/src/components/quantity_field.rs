@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use super::action_answers::for_each_answer;
+
 /// What is being typed into the quantity fields of one cart, by product id.
 #[derive(Clone, Copy)]
 pub struct QuantityDrafts {
@@ -28,51 +30,30 @@ pub struct QuantityDrafts {
 impl QuantityDrafts {
     /// Drafts for the fields that send `action`. A line's draft is dropped when the change
     /// sent from it is answered, whether it was made or refused (either way the line then
-    /// shows the cart as it is); `sent` says which line and quantity an input is for.
+    /// shows the cart as it is: the page shows the cart an answer brings at once); `sent`
+    /// says which line and quantity an input is for.
     pub fn new<A>(action: ServerAction<A>, sent: fn(&A) -> (i64, String)) -> Self
     where
         A: ServerFn + Clone + Send + Sync + 'static,
-        A::Output: Send + Sync + 'static,
-        A::Error: Send + Sync + 'static,
+        A::Output: Clone + Send + Sync + 'static,
+        A::Error: Clone + Send + Sync + 'static,
     {
         let drafts = Self {
             typed: StoredValue::new(HashMap::new()),
             dropped: Trigger::new(),
             cart_id: StoredValue::new(None),
         };
-        // The inputs in flight, oldest first: every dispatch sets the action's input, every
-        // answer its value.
-        let in_flight = StoredValue::new(std::collections::VecDeque::new());
-        Effect::watch(
-            move || action.input().with(|input| input.as_ref().map(sent)),
-            move |input, _, _| {
-                if let Some(input) = input.clone() {
-                    in_flight.update_value(|pending| pending.push_back(input));
-                }
-            },
-            false,
-        );
-        Effect::watch(
-            move || action.version().get(),
-            move |_, _, _| {
-                let Some((product_id, quantity)) = in_flight
-                    .try_update_value(|pending| pending.pop_front())
-                    .flatten()
-                else {
-                    return;
-                };
-                // Typed on since sending: that is still being typed.
-                let typed_on = drafts.typed.with_value(|typed| {
-                    typed
-                        .get(&product_id)
-                        .is_some_and(|draft| draft.trim() != quantity.trim())
-                });
-                if !typed_on {
-                    drafts.drop_lines(|id| id == product_id);
-                }
-            },
-            false,
-        );
+        for_each_answer(action, sent, move |(product_id, quantity), _| {
+            // Typed on since sending: that is still being typed.
+            let typed_on = drafts.typed.with_value(|typed| {
+                typed
+                    .get(&product_id)
+                    .is_some_and(|draft| draft.trim() != quantity.trim())
+            });
+            if !typed_on {
+                drafts.drop_lines(|id| id == product_id);
+            }
+        });
         drafts
     }
 
@@ -99,6 +80,12 @@ impl QuantityDrafts {
         self.drop_lines(|id| !same_cart || !product_ids.contains(&id));
     }
 
+    /// Forgets every draft (the page has no cart any more).
+    pub fn forget_all(self) {
+        self.cart_id.set_value(None);
+        self.drop_lines(|_| true);
+    }
+
     fn drop_lines(self, drop: impl Fn(i64) -> bool) {
         let mut dropped = false;
         self.typed.update_value(|drafts| {
@@ -116,9 +103,9 @@ impl QuantityDrafts {
 /// until the change is answered. Without JavaScript it is a plain field holding `quantity`.
 ///
 /// `redrawn` is for a field inside a view drawn again on every change (the rep's): each
-/// drawing sets what the field shows. Otherwise (the shopper's, kept by line) the field is
-/// set only when the cart changes, never as the page hydrates: a shopper who typed before
-/// the page's code arrived keeps what they typed.
+/// drawing sets what the field shows. Otherwise (the shopper's, kept by line) the field
+/// follows the cart from when the page's code arrives, except that what a shopper typed
+/// before it did is kept as their draft.
 #[component]
 pub fn QuantityField(
     drafts: QuantityDrafts,
@@ -130,33 +117,25 @@ pub fn QuantityField(
     // A field drawn anew starts from the draft.
     let first = drafts.shown(product_id, quantity.get_untracked());
     let field = NodeRef::<leptos::html::Input>::new();
-    Effect::watch(
-        move || {
-            drafts.dropped.track();
-            quantity.get()
-        },
-        move |quantity, _, _| {
-            if let Some(field) = field.get_untracked() {
-                let shown = drafts.shown(product_id, *quantity);
-                // Only a different value: writing the same one would move the cursor.
-                if field.value() != shown {
-                    field.set_value(&shown);
-                }
-            }
-        },
-        redrawn,
-    );
-    if !redrawn {
-        // Typed before the page's code arrived: a draft like any other.
-        Effect::new(move |_| {
-            if let Some(field) = field.get_untracked() {
-                let typed = field.value();
-                if typed != drafts.shown(product_id, quantity.get_untracked()) {
-                    drafts.keep(product_id, typed);
-                }
-            }
-        });
-    }
+    let drawn = first.clone();
+    Effect::new(move |ran: Option<()>| {
+        drafts.dropped.track();
+        let quantity = quantity.get();
+        let Some(field) = field.get_untracked() else {
+            return;
+        };
+        let now = field.value();
+        if ran.is_none() && !redrawn && now != drawn {
+            // Typed before the page's code arrived: a draft like any other.
+            drafts.keep(product_id, now);
+            return;
+        }
+        let shown = drafts.shown(product_id, quantity);
+        // Only a different value: writing the same one would move the cursor.
+        if now != shown {
+            field.set_value(&shown);
+        }
+    });
     view! {
         <input
             type="number"

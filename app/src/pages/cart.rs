@@ -78,18 +78,20 @@ fn CartShown(
             .filter(|cart| !cart.lines.is_empty())
     });
     Effect::new(move |_| {
-        with_lines.with(|cart| {
-            if let Some(cart) = cart {
+        cart.with(|cart| match cart {
+            Ok(Some(cart)) => {
                 let lines: Vec<i64> = cart.lines.iter().map(|line| line.product_id).collect();
                 drafts.keep_only_lines(cart.cart_id, &lines);
             }
+            Ok(None) => drafts.forget_all(),
+            Err(_) => {}
         })
     });
     // What is drawn is chosen by the cart's kind, so a change within a cart with lines
     // is not a new drawing.
     let kind = Memo::new(move |_| {
         cart.with(|cart| match cart {
-            Ok(Some(cart)) if !cart.lines.is_empty() => Shown::Lines,
+            Ok(Some(cart)) if !cart.lines.is_empty() => Shown::Lines(cart.cart_id),
             Ok(Some(cart)) => Shown::Empty(Some(cart.help_code.clone())),
             Ok(None) => Shown::Empty(None),
             Err(error) => Shown::Failed(error.clone()),
@@ -98,7 +100,7 @@ fn CartShown(
     move || {
         let contact = contact.clone();
         match kind.get() {
-            Shown::Lines => view! {
+            Shown::Lines(_) => view! {
                 <CartContents cart=with_lines state actions drafts contact/>
             }
             .into_any(),
@@ -113,11 +115,12 @@ fn CartShown(
     }
 }
 
-/// What kind of cart is shown: one with lines, an empty one (with its help code, if there
-/// is a cart), or what went wrong.
+/// What kind of cart is shown: one with lines (which: the browser's cart can become another,
+/// opened from an emailed link), an empty one (with its help code, if there is a cart), or
+/// what went wrong.
 #[derive(Clone, PartialEq)]
 enum Shown {
-    Lines,
+    Lines(i64),
     Empty(Option<String>),
     Failed(AppError),
 }

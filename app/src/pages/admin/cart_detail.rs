@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::layout::CurrentStaff;
 use super::rep_tools::{
-    provide_rep_actions, use_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls,
-    PushLink, Tool, ToolError,
+    provide_rep_actions, AddProduct, AuditTimeline, Discounts, LineControls, PushLink, Tool,
+    ToolError,
 };
 use crate::api::admin::{get_cart_detail, get_cart_presence};
 use crate::components::clock::{now_ms, HIGHLIGHT_MS};
@@ -66,6 +66,27 @@ pub fn AdminCartPage() -> impl IntoView {
     );
     // The detail on screen: set from each load, replaced or patched by live changes.
     let shown = RwSignal::new(None::<CartDetail>);
+    // The cart as the rep's own change answered with it, shown at once (the refetch follows).
+    Effect::watch(
+        move || actions.answered.get(),
+        move |answered, _, _| {
+            let Some(answered) = answered.clone() else {
+                return;
+            };
+            if cart_now() != Some(answered.cart.cart_id) {
+                return;
+            }
+            shown.update(|shown| {
+                if shown
+                    .as_ref()
+                    .is_none_or(|d| d.cart.version <= answered.cart.version)
+                {
+                    *shown = Some(answered);
+                }
+            });
+        },
+        false,
+    );
     // What changed live, read out by screen readers (the page's own actions are not).
     let announcement = RwSignal::new(String::new());
     if let Some(live) = live {
@@ -154,6 +175,15 @@ pub fn AdminCartPage() -> impl IntoView {
         let focused = super::keep_focus::remember(WORKSPACE);
         // The rep has seen this cart now: its marker in the list goes.
         marks.saw(detail.cart.cart_id, detail.cart.version);
+        let lines: Vec<i64> = detail
+            .cart
+            .lines
+            .iter()
+            .map(|line| line.product_id)
+            .collect();
+        actions
+            .quantities
+            .keep_only_lines(detail.cart.cart_id, &lines);
         let now = now_ms();
         let newly = previous
             .try_with_value(|before| changed_lines(before.as_ref(), &detail.cart))
@@ -351,10 +381,6 @@ fn CartDetailView(detail: CartDetail, changed: Vec<i64>) -> impl IntoView {
     let can_edit = detail.status == "active"
         && use_context::<CurrentStaff>().is_some_and(|staff| staff.has(Role::SalesRep));
     let (cart_id, version) = (cart.cart_id, cart.version);
-    let lines: Vec<i64> = cart.lines.iter().map(|line| line.product_id).collect();
-    use_rep_actions()
-        .quantities
-        .keep_only_lines(cart_id, &lines);
     let tools = can_edit.then(|| {
         view! {
             <AddProduct cart_id version/>

@@ -50,6 +50,9 @@ pub struct RepActions {
     focused: StoredValue<u64>,
     /// Bumped after every action so the detail refetches.
     pub revision: RwSignal<u64>,
+    /// The cart as the latest action answered with it, for the page to show at once (the
+    /// refetch follows), so a field a change was sent from never shows the cart from before.
+    pub answered: RwSignal<Option<CartDetail>>,
     /// What the rep is typing, kept across redraws.
     pub drafts: RepDrafts,
     /// The quantities the rep is typing into the cart's lines, likewise.
@@ -122,6 +125,7 @@ pub fn provide_rep_actions() -> RepActions {
         failure: RwSignal::new(None),
         focused: StoredValue::new(0),
         revision: RwSignal::new(0),
+        answered: RwSignal::new(None),
         drafts,
         quantities: QuantityDrafts::new(set, |sent: &RepSetQuantity| {
             (sent.product_id, sent.quantity.clone())
@@ -161,8 +165,9 @@ fn watch<A>(
         move || action.value().get(),
         move |outcome, _, _| {
             if let Some(outcome) = outcome {
-                if outcome.is_ok() {
+                if let Ok(detail) = outcome {
                     on_success();
+                    actions.answered.set(Some(detail.clone()));
                 }
                 let number = actions.focused.get_value() + 1;
                 actions
