@@ -177,6 +177,36 @@ test('a quantity sent from the cart page stays in its field while the cart reloa
   await context.close();
 });
 
+test('a quantity the rep sets stays in its field while the cart reloads', async ({ page, browser }, testInfo) => {
+  const { context, code } = await shopperWithCart(browser, testInfo);
+  await signInLive(page);
+  await page.getByLabel('Find a cart').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('detail-help-code')).toHaveText(code);
+  // The cart's reload after the change is slow.
+  await page.route((url) => url.pathname === '/admin/api/cart', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  const gloves = page.getByLabel('Quantity of Summer Gloves');
+  await gloves.fill('4');
+  const seen = page.evaluate(async () => {
+    const values = new Set<string>();
+    const until = performance.now() + 2500;
+    while (performance.now() < until) {
+      // The rep's view may draw the field anew: look it up each frame.
+      const field = document.querySelector<HTMLInputElement>('[aria-label="Quantity of Summer Gloves"]');
+      values.add(field ? field.value : '(none)');
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    return [...values];
+  });
+  await gloves.press('Enter');
+  await expect(page.getByTestId('detail-subtotal')).toHaveText('$116.00');
+  expect(await seen).toEqual(['4']);
+  await context.close();
+});
+
 test('dismissing a link the rep sent takes the card away and leaves what the shopper was typing', async ({ page, browser }, testInfo) => {
   const { context, shopper, code } = await shopperWithCart(browser, testInfo);
   await shopper.goto('/checkout');

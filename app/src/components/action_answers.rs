@@ -2,8 +2,10 @@
 //! (every line's quantity form, every catalog card's add button).
 //!
 //! An action says what it was sent (its input, set on every dispatch) and how it went (its
-//! value, set on every answer), but not which answer goes with which input. The server
-//! applies one shopper's changes in turn, so the answers come oldest first.
+//! value, set on every answer), but not which answer goes with which input. They are paired
+//! oldest first: a page's changes to one cart mostly come back in turn, and where they do
+//! not (two answers landing together, a form that could not be read) the pairing starts
+//! afresh once nothing is in flight, so a slip lasts no longer than the burst it came in.
 
 use std::collections::VecDeque;
 
@@ -20,7 +22,7 @@ pub fn for_each_answer<A, K>(
     A: ServerFn + Clone + Send + Sync + 'static,
     A::Output: Clone + Send + Sync + 'static,
     A::Error: Clone + Send + Sync + 'static,
-    K: Clone + PartialEq + Send + Sync + 'static,
+    K: Clone + Send + Sync + 'static,
 {
     let in_flight = StoredValue::new(VecDeque::<K>::new());
     Effect::watch(
@@ -38,10 +40,14 @@ pub fn for_each_answer<A, K>(
             let Some(outcome) = outcome else {
                 return;
             };
-            if let Some(input) = in_flight
+            let input = in_flight
                 .try_update_value(|pending| pending.pop_front())
-                .flatten()
-            {
+                .flatten();
+            // The action clears its input once nothing is in flight.
+            if action.input().with_untracked(Option::is_none) {
+                in_flight.update_value(|pending| pending.clear());
+            }
+            if let Some(input) = input {
                 answered(input, outcome);
             }
         },

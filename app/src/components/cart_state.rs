@@ -111,19 +111,22 @@ impl<A> CartChange for A where
 /// Shows the cart a change answered with at once (the badge and the lines change without
 /// another round trip, and a field the change was sent from never shows the cart from before
 /// it), keeping who is helping, which only the page's own load asks for; then loads it again
-/// behind it.
+/// behind it. An answer older than the cart shown (two adds answered out of turn, or a slow
+/// answer after a reload that brought a rep's later change) is not shown.
 fn show_answer(
     cart: Loaded<Result<Option<CartView>, AppError>>,
     revision: RwSignal<u64>,
     answered: &CartView,
 ) {
-    let mut now = answered.clone();
-    now.rep_viewing = cart
-        .get_untracked()
-        .and_then(Result::ok)
-        .flatten()
-        .and_then(|shown| shown.rep_viewing);
-    cart.set(Some(Ok(Some(now))));
+    let shown = cart.get_untracked().and_then(Result::ok).flatten();
+    let same_cart = shown
+        .as_ref()
+        .filter(|shown| shown.cart_id == answered.cart_id);
+    if same_cart.is_none_or(|shown| shown.version <= answered.version) {
+        let mut now = answered.clone();
+        now.rep_viewing = same_cart.and_then(|shown| shown.rep_viewing.clone());
+        cart.set(Some(Ok(Some(now))));
+    }
     revision.update(|r| *r += 1);
 }
 

@@ -29,9 +29,9 @@ pub struct QuantityDrafts {
 
 impl QuantityDrafts {
     /// Drafts for the fields that send `action`. A line's draft is dropped when the change
-    /// sent from it is answered, whether it was made or refused (either way the line then
-    /// shows the cart as it is: the page shows the cart an answer brings at once); `sent`
-    /// says which line and quantity an input is for.
+    /// sent from it is answered: made (the page shows the cart the answer brings at once) or
+    /// refused (the refusal says so, and the reload that follows shows the cart as it is
+    /// now). `sent` says which line and quantity an input is for.
     pub fn new<A>(action: ServerAction<A>, sent: fn(&A) -> (i64, String)) -> Self
     where
         A: ServerFn + Clone + Send + Sync + 'static,
@@ -142,6 +142,8 @@ pub fn QuantityField(
             name="quantity"
             value=first
             node_ref=field
+            // Not refilled by the browser on a reload or back: the cart may have moved on.
+            autocomplete="off"
             on:input=move |event| drafts.keep(product_id, event_target_value(&event))
             min="1"
             max="99"

@@ -77,6 +77,8 @@ fn CartShown(
         cart.with(|cart| cart.as_ref().ok().cloned().flatten())
             .filter(|cart| !cart.lines.is_empty())
     });
+    // Made before the lines' fields, so it runs before their first runs: a draft of a line
+    // that is gone never reaches a field.
     Effect::new(move |_| {
         cart.with(|cart| match cart {
             Ok(Some(cart)) => {
@@ -84,6 +86,7 @@ fn CartShown(
                 drafts.keep_only_lines(cart.cart_id, &lines);
             }
             Ok(None) => drafts.forget_all(),
+            // A failed load says nothing about which lines there are.
             Err(_) => {}
         })
     });

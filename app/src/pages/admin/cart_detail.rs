@@ -76,14 +76,7 @@ pub fn AdminCartPage() -> impl IntoView {
             if cart_now() != Some(answered.cart.cart_id) {
                 return;
             }
-            shown.update(|shown| {
-                if shown
-                    .as_ref()
-                    .is_none_or(|d| d.cart.version <= answered.cart.version)
-                {
-                    *shown = Some(answered);
-                }
-            });
+            show_if_newer(shown, answered);
         },
         false,
     );
@@ -118,14 +111,7 @@ pub fn AdminCartPage() -> impl IntoView {
                                     .map(|before| describe_changes(before, &fresh))
                             })
                             .flatten();
-                        shown.try_update(|shown| {
-                            if shown
-                                .as_ref()
-                                .is_none_or(|d| d.cart.version <= fresh.cart.version)
-                            {
-                                *shown = Some(fresh);
-                            }
-                        });
+                        show_if_newer(shown, fresh);
                         if let Some(said) = said.filter(|said| !said.is_empty()) {
                             announcement.try_set(said);
                         }
@@ -218,7 +204,8 @@ pub fn AdminCartPage() -> impl IntoView {
                 match detail.await {
                     Ok(detail) => {
                         visit.settle(cart_now(), &detail);
-                        shown.set(Some(detail));
+                        // A load begun before the rep's latest change landed after its answer.
+                        show_if_newer(shown, detail);
                         (move || shown.get().map(draw)).into_any()
                     }
                     Err(error) => {
@@ -229,6 +216,20 @@ pub fn AdminCartPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// Shows `fresh` unless the page shows a later version of the same cart: loads, live
+/// fetches and the answers to the rep's own changes land in any order.
+fn show_if_newer(shown: RwSignal<Option<CartDetail>>, fresh: CartDetail) {
+    shown.try_maybe_update(|shown| {
+        let newer = shown.as_ref().is_none_or(|d| {
+            d.cart.cart_id != fresh.cart.cart_id || d.cart.version <= fresh.cart.version
+        });
+        if newer {
+            *shown = Some(fresh);
+        }
+        (newer, ())
+    });
 }
 
 /// The part of the page drawn from the cart, where the rep's controls are.

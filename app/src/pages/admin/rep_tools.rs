@@ -127,6 +127,9 @@ pub fn provide_rep_actions() -> RepActions {
         revision: RwSignal::new(0),
         answered: RwSignal::new(None),
         drafts,
+        // Dropping a line's draft at the answer briefly sets its field back to the drawing's
+        // quantity; the answer is shown (`answered`) in the same pass, before the browser
+        // paints, so the field never shows it.
         quantities: QuantityDrafts::new(set, |sent: &RepSetQuantity| {
             (sent.product_id, sent.quantity.clone())
         }),
