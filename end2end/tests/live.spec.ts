@@ -5,6 +5,26 @@ import { test, expect, shopperWithCart, signIn, waitForHydration } from './fixtu
 // Live updates need the wasm client; the no-JavaScript project has nothing to test here.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'live updates need JavaScript');
 
+/**
+ * Every value the field labelled `label` shows, frame by frame, for `ms` milliseconds (looked
+ * up each frame: a view may draw it anew).
+ */
+function valuesShown(page: Page, label: string, ms: number): Promise<string[]> {
+  return page.evaluate(
+    async ({ label, ms }) => {
+      const values = new Set<string>();
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        const field = document.querySelector<HTMLInputElement>(`[aria-label="${label}"]`);
+        values.add(field ? field.value : '(none)');
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+      return [...values];
+    },
+    { label, ms },
+  );
+}
+
 async function signInLive(page: Page) {
   await signIn(page, 'ben');
   await expect(page.getByTestId('live-status')).toHaveText('Live');
@@ -161,16 +181,7 @@ test('a quantity sent from the cart page stays in its field while the cart reloa
   });
   const gloves = shopper.getByLabel('Quantity of Summer Gloves');
   await gloves.fill('4');
-  const seen = shopper.evaluate(async () => {
-    const field = document.querySelector<HTMLInputElement>('[aria-label="Quantity of Summer Gloves"]')!;
-    const values = new Set<string>();
-    const until = performance.now() + 2500;
-    while (performance.now() < until) {
-      values.add(field.value);
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-    }
-    return [...values];
-  });
+  const seen = valuesShown(shopper, 'Quantity of Summer Gloves', 2500);
   await gloves.press('Enter');
   await expect(shopper.getByTestId('subtotal')).toHaveText('$116.00');
   expect(await seen).toEqual(['4']);
@@ -190,17 +201,7 @@ test('a quantity the rep sets stays in its field while the cart reloads', async 
   });
   const gloves = page.getByLabel('Quantity of Summer Gloves');
   await gloves.fill('4');
-  const seen = page.evaluate(async () => {
-    const values = new Set<string>();
-    const until = performance.now() + 2500;
-    while (performance.now() < until) {
-      // The rep's view may draw the field anew: look it up each frame.
-      const field = document.querySelector<HTMLInputElement>('[aria-label="Quantity of Summer Gloves"]');
-      values.add(field ? field.value : '(none)');
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-    }
-    return [...values];
-  });
+  const seen = valuesShown(page, 'Quantity of Summer Gloves', 2500);
   await gloves.press('Enter');
   await expect(page.getByTestId('detail-subtotal')).toHaveText('$116.00');
   expect(await seen).toEqual(['4']);

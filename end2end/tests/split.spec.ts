@@ -1,3 +1,4 @@
+import { Browser, TestInfo } from '@playwright/test';
 import { test, expect, isHydrated, waitForHydration, signIn } from './fixtures';
 
 // A shopper's wasm holds the storefront's islands only: the cart page's island is split out
@@ -72,22 +73,29 @@ test('when split or staff code cannot be fetched, the catalog still works and ev
   await context.close();
 });
 
-test('a quantity typed on the cart page before its code arrives is still there when it does', async ({ browser }, testInfo) => {
-  test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
+/**
+ * A shopper with Summer Gloves in the cart, in a context of their own whose split code (the
+ * cart page's) is held back, as on a slow phone, until `release` is called.
+ */
+async function shopperWithCartCodeHeld(browser: Browser, testInfo: TestInfo) {
   const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
   const page = await context.newPage();
   await page.goto('/');
   await waitForHydration(page, true);
   await page.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
-
-  // The cart's code is held back until the shopper has typed (as on a slow phone).
   let release = () => {};
-  const typed = new Promise<void>((resolve) => (release = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
   await context.route((url) => isChunk(url.toString()), async (route) => {
-    await typed;
+    await released;
     await route.continue();
   });
+  return { context, page, release };
+}
+
+test('a quantity typed on the cart page before its code arrives is still there when it does', async ({ browser }, testInfo) => {
+  test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
+  const { context, page, release } = await shopperWithCartCodeHeld(browser, testInfo);
   await page.goto('/cart');
   const gloves = page.getByLabel('Quantity of Summer Gloves');
   await gloves.fill('4');
@@ -104,19 +112,7 @@ test('a quantity typed on the cart page before its code arrives is still there w
 
 test('a change to the cart made while the cart page\'s code is on its way shows in its field when it arrives', async ({ browser }, testInfo) => {
   test.skip(!isHydrated(testInfo), 'code is only fetched with JavaScript');
-  const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
-  const page = await context.newPage();
-  await page.goto('/');
-  await waitForHydration(page, true);
-  await page.getByRole('button', { name: 'Add Summer Gloves to cart' }).click();
-  await expect(page.getByTestId('cart-count')).toHaveText('1');
-
-  let release = () => {};
-  const changed = new Promise<void>((resolve) => (release = resolve));
-  await context.route((url) => isChunk(url.toString()), async (route) => {
-    await changed;
-    await route.continue();
-  });
+  const { context, page, release } = await shopperWithCartCodeHeld(browser, testInfo);
   const listening = page.waitForRequest((request) => request.url().endsWith('/api/cart/live'));
   await page.goto('/cart');
   await listening;
