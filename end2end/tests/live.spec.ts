@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { Page } from '@playwright/test';
+import { BrowserContext, Page } from '@playwright/test';
 import { test, expect, shopperWithCart, signIn, waitForHydration } from './fixtures';
 
 // Live updates need the wasm client; the no-JavaScript project has nothing to test here.
@@ -23,6 +23,14 @@ function valuesShown(page: Page, label: string, ms: number): Promise<string[]> {
     },
     { label, ms },
   );
+}
+
+/** Holds each request for `path` 1.5 s before sending it on. */
+async function answerSlowly(target: Page | BrowserContext, path: string): Promise<void> {
+  await target.route((url) => url.pathname === path, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
 }
 
 async function signInLive(page: Page) {
@@ -175,10 +183,7 @@ test('a line going from above the one being typed into leaves the typing and the
 test('a quantity sent from the cart page stays in its field while the cart reloads', async ({ browser }, testInfo) => {
   const { context, shopper } = await shopperWithCart(browser, testInfo);
   // The cart's reload after the change is slow (a busy phone network).
-  await context.route((url) => url.pathname === '/api/cart', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await route.continue();
-  });
+  await answerSlowly(context, '/api/cart');
   const gloves = shopper.getByLabel('Quantity of Summer Gloves');
   await gloves.fill('4');
   const seen = valuesShown(shopper, 'Quantity of Summer Gloves', 2500);
@@ -195,10 +200,7 @@ test('a quantity the rep sets stays in its field while the cart reloads', async 
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByTestId('detail-help-code')).toHaveText(code);
   // The cart's reload after the change is slow.
-  await page.route((url) => url.pathname === '/admin/api/cart', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await route.continue();
-  });
+  await answerSlowly(page, '/admin/api/cart');
   const gloves = page.getByLabel('Quantity of Summer Gloves');
   await gloves.fill('4');
   const seen = valuesShown(page, 'Quantity of Summer Gloves', 2500);

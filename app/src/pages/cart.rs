@@ -193,18 +193,22 @@ fn CartContents(
             })
         })
     };
+    let line_now = move |product_id: i64| {
+        cart.with(|cart| {
+            cart.as_ref()
+                .and_then(|cart| cart.lines.iter().find(|line| line.product_id == product_id))
+                .cloned()
+        })
+    };
     let row = move |product_id: i64| {
+        let first = line_now(product_id)?;
         // The line as it is now; the last one seen while the row is on its way out.
-        let line = Memo::new(move |last: Option<&Option<CartLine>>| {
-            cart.with(|cart| {
-                cart.as_ref()
-                    .and_then(|cart| cart.lines.iter().find(|line| line.product_id == product_id))
-                    .cloned()
-            })
-            .or_else(|| last.cloned().flatten())
+        let line = Memo::new(move |last: Option<&CartLine>| {
+            line_now(product_id)
+                .or_else(|| last.cloned())
+                .unwrap_or_else(|| first.clone())
         });
-        line.get_untracked()
-            .map(|first| view! { <CartLineRow first line state actions drafts version/> })
+        Some(view! { <CartLineRow line state actions drafts version/> })
     };
     view! {
         <HelpCode code=help_code contact/>
@@ -285,23 +289,21 @@ fn EmailLink() -> impl IntoView {
     }
 }
 
-/// One line: `first` as the server drew it, then `line` as it changes.
+/// One line, as it changes.
 #[component]
 fn CartLineRow(
-    first: CartLine,
-    line: Memo<Option<CartLine>>,
+    line: Memo<CartLine>,
     state: CartState,
     actions: LineActions,
     drafts: QuantityDrafts,
     version: Memo<i64>,
 ) -> impl IntoView {
+    let first = line.get_untracked();
     let product_id = first.product_id;
     let quantity_label = format!("Quantity of {}", first.name);
     let remove_label = format!("Remove {} from cart", first.name);
-    let now = move |of: fn(&CartLine) -> i64| move || line.with(|line| line.as_ref().map_or(0, of));
-    let quantity = Signal::derive(move || {
-        line.with(|line| line.as_ref().map_or(first.quantity, |line| line.quantity))
-    });
+    let now = move |of: fn(&CartLine) -> i64| move || line.with(of);
+    let quantity = Signal::derive(move || line.with(|line| line.quantity));
     let version = move || version.get().to_string();
     let rep_changed = move || {
         state
